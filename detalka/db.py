@@ -1,0 +1,50 @@
+"""Tortoise configuration and migrations, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.context import TortoiseContext
+from tortoise.migrations.api import migrate
+
+from detalka.settings import Settings
+
+APP_LABEL = "detalka"
+MODELS_MODULE = "detalka.models"
+MIGRATIONS_MODULE = "detalka.models.migrations"
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    url = settings.database_url
+    if settings.database_kind == "sqlite":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # WAL and a busy timeout let the worker write while the API reads (DESIGN.md 7).
+        sep = "&" if "?" in url else "?"
+        url = f"{url}{sep}journal_mode=WAL&busy_timeout=10000&foreign_keys=ON"
+    return {
+        "connections": {"default": url},
+        "apps": {
+            APP_LABEL: {
+                "models": [MODELS_MODULE],
+                "migrations": MIGRATIONS_MODULE,
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def apply_migrations(settings: Settings) -> None:
+    """Apply every migration not yet applied; a no-op on an up-to-date database."""
+    # A context of its own, closed on the way out, so that no caller inherits it.
+    async with TortoiseContext():
+        await migrate(config=tortoise_config(settings))
+
+
+async def open_database(settings: Settings) -> TortoiseContext:
+    """Open the process-wide Tortoise context (the fallback for every task on this loop)."""
+    ctx = TortoiseContext()
+    with ctx:  # current while it loads the models; the global fallback outlives the block
+        await ctx.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    return ctx

@@ -1,0 +1,35 @@
+"""Tortoise models of the whole domain (DESIGN.md section 4) and the queries over them."""
+
+from detalka.models.account import Balance, MonthlyStatement, Payment, PromisedPayment, Subscriber
+from detalka.models.auth import ApiToken, Captcha, PasswordChallenge, Session
+from detalka.models.catalog import PackageAllowance, Region, Store, Tariff
+from detalka.models.orders import (
+    DetailOrder,
+    DetailSchedule,
+    Document,
+    EmailDelivery,
+    IdempotencyKey,
+)
+from detalka.models.usage import UsageRecord
+
+__all__ = [
+    "ApiToken",
+    "Balance",
+    "Captcha",
+    "DetailOrder",
+    "DetailSchedule",
+    "Document",
+    "EmailDelivery",
+    "IdempotencyKey",
+    "MonthlyStatement",
+    "PackageAllowance",
+    "PasswordChallenge",
+    "Payment",
+    "PromisedPayment",
+    "Region",
+    "Session",
+    "Store",
+    "Subscriber",
+    "Tariff",
+    "UsageRecord",
+]

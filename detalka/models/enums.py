@@ -1,0 +1,93 @@
+"""Fixed sets of the domain; their values are the API's enum values."""
+
+from enum import StrEnum
+
+
+class PackageKind(StrEnum):
+    VOICE = "VOICE"
+    SMS = "SMS"
+    DATA = "DATA"
+
+
+class PackageUnit(StrEnum):
+    MINUTES = "MINUTES"
+    MESSAGES = "MESSAGES"
+    MEGABYTES = "MEGABYTES"
+
+
+class BalanceKind(StrEnum):
+    MAIN = "MAIN"
+    BONUS = "BONUS"
+    CASHBACK = "CASHBACK"
+    CONTENT = "CONTENT"
+
+
+class UsageKind(StrEnum):
+    CALL = "CALL"
+    SMS = "SMS"
+    MMS = "MMS"
+    DATA = "DATA"
+    SUBSCRIPTION_FEE = "SUBSCRIPTION_FEE"
+    ONE_TIME = "ONE_TIME"
+    ROAMING = "ROAMING"
+
+
+class Direction(StrEnum):
+    IN = "IN"
+    OUT = "OUT"
+
+
+class PaymentMethod(StrEnum):
+    CARD = "CARD"
+    CASH = "CASH"
+    BANK_TRANSFER = "BANK_TRANSFER"
+    AUTOPAY = "AUTOPAY"
+    PROMISED_PAYMENT = "PROMISED_PAYMENT"
+    PROMISED_REPAYMENT = "PROMISED_REPAYMENT"
+
+
+class DetailOrderStatus(StrEnum):
+    PENDING = "PENDING"
+    RENDERING = "RENDERING"
+    READY = "READY"
+    EXPIRED = "EXPIRED"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+
+class DeliveryStatus(StrEnum):
+    NONE = "NONE"
+    PENDING = "PENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"
+    AT_STORE = "AT_STORE"
+
+
+class DeliveryMethod(StrEnum):
+    ARCHIVE = "ARCHIVE"
+    EMAIL = "EMAIL"
+    PAPER = "PAPER"
+
+
+class ReportFormat(StrEnum):
+    HTML = "HTML"
+    PDF = "PDF"
+    XLSX = "XLSX"
+    CSV = "CSV"
+
+
+class ReportSection(StrEnum):
+    SUMMARY = "SUMMARY"
+    BALANCES = "BALANCES"
+    PACKAGES = "PACKAGES"
+    PROMISED_PAYMENTS = "PROMISED_PAYMENTS"
+    CALLS = "CALLS"
+    MESSAGES = "MESSAGES"
+    MOBILE_INTERNET = "MOBILE_INTERNET"
+    CHARGES = "CHARGES"
+    PAYMENTS = "PAYMENTS"
+
+
+class ScheduleFrequency(StrEnum):
+    WEEKLY = "WEEKLY"
+    MONTHLY = "MONTHLY"

@@ -1,0 +1,130 @@
+"""Typed settings, read once from ``DETALKA_*`` environment variables and ``.env``."""
+
+from __future__ import annotations
+
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The development secret is public on purpose: production refuses to start with it.
+DEFAULT_SECRET = "detalka-development-secret-do-not-use-in-production"  # noqa: S105
+
+DATABASE_SCHEMES = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
+BROKER_SCHEMES = {"memory", "redis", "rediss", "amqp", "amqps"}
+EVENTS_SCHEMES = {"memory", "redis", "rediss"}
+SMTP_SCHEMES = {"smtp", "smtps"}
+HTTP_SCHEMES = {"http", "https"}
+
+
+class ConfigError(Exception):
+    """A setting that stops start-up; its message is one line meant for an operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DETALKA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("./var")
+    database_url: str = ""
+    broker_url: str = "memory://"
+    events_url: str = "memory://"
+    smtp_url: str | None = None
+    sms_gateway_url: str | None = None
+    captcha: Literal["image", "disabled"] = "image"
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    graphiql: bool | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    history_years: int = Field(default=3, ge=1, le=10)
+    document_ttl_hours: int = Field(default=72, ge=1)
+    allowed_origins: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _derive_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite://{self.data_dir / 'detalka.sqlite3'}"
+        if self.graphiql is None:
+            self.graphiql = not self.is_production
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def database_kind(self) -> str:
+        return DATABASE_SCHEMES[urlsplit(self.database_url).scheme]
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    def check(self) -> None:
+        """Raise ConfigError for a setting that must stop start-up."""
+        _check_scheme("DETALKA_DATABASE_URL", self.database_url, set(DATABASE_SCHEMES))
+        _check_scheme("DETALKA_BROKER_URL", self.broker_url, BROKER_SCHEMES)
+        _check_scheme("DETALKA_EVENTS_URL", self.events_url, EVENTS_SCHEMES)
+        if self.smtp_url:
+            _check_scheme("DETALKA_SMTP_URL", self.smtp_url, SMTP_SCHEMES)
+        if self.sms_gateway_url:
+            _check_scheme("DETALKA_SMS_GATEWAY_URL", self.sms_gateway_url, HTTP_SCHEMES)
+        if self.is_production:
+            self._check_production()
+        _check_writable(self.data_dir)
+
+    def _check_production(self) -> None:
+        secret = self.secret_key.get_secret_value()
+        if secret == DEFAULT_SECRET or len(secret) < 32:
+            raise ConfigError(
+                "DETALKA_SECRET_KEY: production needs a secret of at least 32 characters, "
+                "not the development default"
+            )
+        if self.captcha == "disabled":
+            raise ConfigError("DETALKA_CAPTCHA=disabled is for development and tests only")
+        if self.graphiql:
+            raise ConfigError("DETALKA_GRAPHIQL: GraphiQL and introspection stay off in production")
+
+
+def _check_scheme(name: str, url: str, allowed: set[str]) -> None:
+    scheme = urlsplit(url).scheme
+    if scheme not in allowed:
+        expected = ", ".join(sorted(allowed))
+        raise ConfigError(f"{name}: unknown URL scheme {scheme!r} (expected one of: {expected})")
+
+
+def _check_writable(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"DETALKA_DATA_DIR: {path} is not writable ({reason})") from None
+
+
+def load_settings() -> Settings:
+    """Read, validate and check the settings; any problem becomes a one-line ConfigError."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = "_".join(str(part) for part in first["loc"]) or "settings"
+        raise ConfigError(f"DETALKA_{field.upper()}: {first['msg']}") from None
+    settings.check()
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,95 @@
+"""Shared fixtures: a migrated database per backend (SQLite file, fresh PostgreSQL database).
+
+Every test that asks for ``db`` runs once on SQLite and once on PostgreSQL. PostgreSQL is
+taken from ``DETALKA_TEST_POSTGRES_URL`` (default: loopback, trust auth). Under CI
+(``CI=true``) an unreachable server is a failure; elsewhere those tests skip, saying why.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+from detalka.db import apply_migrations, open_database
+from detalka.settings import Settings
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "DETALKA_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+UNDER_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+async def _create_postgres_database() -> str:
+    name = f"detalka_test_{uuid.uuid4().hex[:12]}"
+    try:
+        conn = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+    except (OSError, asyncpg.PostgresError) as exc:
+        reason = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {exc}"
+        if UNDER_CI:
+            pytest.fail(f"{reason} (CI=true: PostgreSQL tests may not skip)")
+        pytest.skip(reason)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def _drop_postgres_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    conn = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings for a test: its own data dir, captcha off, nothing read from the environment."""
+    values: dict[str, object] = {"data_dir": data_dir, "captcha": "disabled", "_env_file": None}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+async def db_settings(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Settings]:
+    data_dir = tmp_path_factory.mktemp(f"data-{backend}")
+    if backend == "sqlite":
+        yield make_settings(data_dir)
+        return
+    url = await _create_postgres_database()
+    try:
+        yield make_settings(data_dir, database_url=url)
+    finally:
+        await _drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+async def db(db_settings: Settings) -> AsyncIterator[Settings]:
+    """A migrated database, open as the process-wide Tortoise context."""
+    # Tortoise caches insert SQL by connection *name*; both backends are "default" here.
+    EXECUTOR_CACHE.clear()
+    await apply_migrations(db_settings)
+    ctx = await open_database(db_settings)
+    try:
+        yield db_settings
+    finally:
+        await ctx.close_connections()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "var"

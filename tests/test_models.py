@@ -1,0 +1,41 @@
+"""The schema: migrations apply on both backends and keep up with the models."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from tortoise.exceptions import IntegrityError
+
+from detalka.models import Region, Store
+from detalka.models.money import from_kopecks, to_kopecks
+from detalka.settings import Settings
+
+
+async def test_migrations_create_every_model_table(db: Settings) -> None:
+    # given a migrated database
+    # when a region and a store are written and read back
+    region = await Region.create(code="TST", name="Тестовый край", time_zone="Asia/Vladivostok")
+    await Store.create(region=region, name="Салон на Светланской", address="ул. Светланская, 1")
+    # then they come back as written
+    store = await Store.get(region__code="TST").prefetch_related("region")
+    assert store.region.time_zone == "Asia/Vladivostok"
+    await region.stores.all().delete()
+    await region.delete()
+
+
+async def test_a_store_name_is_unique_within_its_region(db: Settings) -> None:
+    region = await Region.create(code="UNQ", name="Край", time_zone="Europe/Moscow")
+    await Store.create(region=region, name="Салон", address="ул. Ленина, 1")
+    with pytest.raises(IntegrityError):
+        await Store.create(region=region, name="Салон", address="ул. Мира, 2")
+    await region.stores.all().delete()
+    await region.delete()
+
+
+def test_money_keeps_kopecks_exact_and_refuses_fractions_of_a_kopeck() -> None:
+    assert to_kopecks(Decimal("123.45")) == 12345
+    assert from_kopecks(12345) == Decimal("123.45")
+    assert from_kopecks(-5) == Decimal("-0.05")
+    with pytest.raises(ValueError, match="fraction of a kopeck"):
+        to_kopecks(Decimal("0.001"))
