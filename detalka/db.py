@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from tortoise.context import TortoiseContext
@@ -48,3 +50,13 @@ async def open_database(settings: Settings) -> TortoiseContext:
     with ctx:  # current while it loads the models; the global fallback outlives the block
         await ctx.init(config=tortoise_config(settings), _enable_global_fallback=True)
     return ctx
+
+
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[TortoiseContext]:
+    """The database, open for the duration of a command."""
+    ctx = await open_database(settings)
+    try:
+        yield ctx
+    finally:
+        await ctx.close_connections()

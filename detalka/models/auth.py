@@ -64,7 +64,7 @@ class ApiToken(Model):
     name = fields.CharField(max_length=100)
     token_hash = fields.CharField(max_length=64, unique=True)
     prefix = fields.CharField(max_length=12, description="first characters, to tell tokens apart")
-    scopes = fields.JSONField()
+    scopes: fields.JSONField[list[str]] = fields.JSONField()
     created_at = fields.DatetimeField(auto_now_add=True)
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)

@@ -1,0 +1,5 @@
+import sys
+
+from detalka.cli import main
+
+sys.exit(main())

@@ -1,0 +1,139 @@
+"""The ``detalka`` console script."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+
+from tortoise.exceptions import DBConnectionError
+
+from detalka.db import apply_migrations, database
+from detalka.settings import ConfigError, Settings, load_settings
+
+DEMO_LOGIN = ("+79001234567", "MOW", "demo-password")
+
+
+class StartupError(Exception):
+    """Start-up cannot go on; the message is one line for the operator."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command: Callable[[Settings, argparse.Namespace], int] = args.command
+    try:
+        return command(load_settings(), args)
+    except (ConfigError, StartupError) as exc:
+        print(f"detalka: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="detalka", description="Detalka: subscriber self-service over the bill (GraphQL)."
+    )
+    sub = parser.add_subparsers(required=True, metavar="command")
+
+    serve = sub.add_parser("serve", help="embedded mode: migrate, seed demo data, run the API")
+    _add_listen_options(serve)
+    serve.set_defaults(command=cmd_serve)
+
+    api = sub.add_parser("api", help="distributed mode: run one API process")
+    _add_listen_options(api)
+    api.set_defaults(command=cmd_api)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(command=cmd_migrate)
+
+    seed = sub.add_parser("seed", help="generate realistic data (deterministic for a seed)")
+    seed.add_argument("--subscribers", type=_positive, default=100)
+    seed.add_argument("--months", type=_positive, default=12)
+    seed.add_argument("--seed", type=int, default=1)
+    seed.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    seed.set_defaults(command=cmd_seed)
+
+    sub.add_parser("schema", help="print the GraphQL SDL").set_defaults(command=cmd_schema)
+    return parser
+
+
+def _add_listen_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from detalka.seed import ensure_demo_data
+
+    async def prepare() -> None:
+        await _migrate(settings)
+        if settings.is_production:
+            return
+        async with database(settings):
+            report = await ensure_demo_data()
+        if report is not None:
+            print(f"Seeded demo data: {report}", flush=True)
+
+    asyncio.run(prepare())
+    url = f"http://{args.host}:{args.port}/graphql"
+    print(f"Detalka is up: {url} (GraphiQL in a browser)", flush=True)
+    if not settings.is_production:
+        msisdn, region, password = DEMO_LOGIN
+        print(f"Demo login: {msisdn}, region {region}, password {password}", flush=True)
+    return _run_api(settings, args)
+
+
+def cmd_api(settings: Settings, args: argparse.Namespace) -> int:
+    return _run_api(settings, args)
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    asyncio.run(_migrate(settings))
+    print("Migrations applied.")
+    return 0
+
+
+def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
+    from detalka.seed import seed_database
+
+    async def run() -> None:
+        await _migrate(settings)
+        async with database(settings):
+            report = await seed_database(
+                args.subscribers, args.months, args.seed, progress=not args.no_progress
+            )
+        print(report)
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_schema(settings: Settings, args: argparse.Namespace) -> int:
+    from detalka.schema import sdl
+
+    sys.stdout.write(sdl())
+    return 0
+
+
+def _run_api(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from detalka.web.app import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+async def _migrate(settings: Settings) -> None:
+    try:
+        await apply_migrations(settings)
+    except (OSError, DBConnectionError) as exc:
+        raise StartupError(f"cannot reach the database: {exc}") from None

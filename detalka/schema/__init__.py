@@ -1,0 +1,42 @@
+"""The GraphQL schema: the root types composed from one small class per domain."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.extensions import DisableIntrospection, MaskErrors, MaxAliasesLimiter
+from strawberry.schema.config import StrawberryConfig
+
+from detalka.schema.account import AccountQuery
+from detalka.schema.catalog import CatalogQuery
+
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+
+
+def _query_type() -> type:
+    # relay.node() mutates its field when a schema is built, so each schema needs its own.
+    @strawberry.type(name="Query", description="Everything a client can read.")
+    class Query(CatalogQuery, AccountQuery):
+        node: relay.Node | None = relay.node(description="Any object by its global ID.")
+
+    return Query
+
+
+@lru_cache(maxsize=2)
+def build_schema(*, production: bool = False) -> strawberry.Schema:
+    extensions: list[Any] = [lambda: MaxAliasesLimiter(30)]
+    if production:
+        extensions += [DisableIntrospection, MaskErrors]
+    return strawberry.Schema(
+        query=_query_type(),
+        extensions=extensions,
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+def sdl() -> str:
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,74 @@
+"""Reference data a dashboard needs: regions and the stores in them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Self
+
+import strawberry
+from strawberry import relay
+
+from detalka.models import Region as RegionRow
+from detalka.models import Store as StoreRow
+from detalka.schema.context import Info
+
+
+@strawberry.type(description="A home region of numbers. Periods are counted in its time zone.")
+class Region(relay.Node):
+    pk: relay.NodeID[int]
+    code: str = strawberry.field(description="Short code, e.g. `MOW`, confirmed at sign-in.")
+    name: str = strawberry.field(description="Name in Russian, e.g. «Москва».")
+    time_zone: str = strawberry.field(
+        description="IANA time zone in which the region's days and months are counted."
+    )
+
+    @classmethod
+    def from_row(cls, row: RegionRow) -> Self:
+        return cls(pk=row.id, code=row.code, name=row.name, time_zone=row.time_zone)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ids = [int(i) for i in node_ids]
+        rows = {r.id: r for r in await RegionRow.filter(id__in=ids)}
+        return [cls.from_row(rows[i]) if i in rows else None for i in ids]
+
+
+@strawberry.type(description="A store (салон-магазин) where a paper report is picked up.")
+class Store(relay.Node):
+    pk: relay.NodeID[int]
+    name: str = strawberry.field(description="Store name in Russian.")
+    address: str = strawberry.field(description="Street address in Russian.")
+    region: Region = strawberry.field(description="The region the store is in.")
+
+    @classmethod
+    def from_row(cls, row: StoreRow) -> Self:
+        return cls(
+            pk=row.id, name=row.name, address=row.address, region=Region.from_row(row.region)
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ids = [int(i) for i in node_ids]
+        rows = {r.id: r for r in await StoreRow.filter(id__in=ids).select_related("region")}
+        return [cls.from_row(rows[i]) if i in rows else None for i in ids]
+
+
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field(description="Every region, ordered by code.")
+    async def regions(self) -> list[Region]:
+        return [Region.from_row(r) for r in await RegionRow.all().order_by("code")]
+
+    @strawberry.field(
+        description="The stores of a region, by name; empty for an unknown region code."
+    )
+    async def stores(
+        self,
+        region_code: Annotated[str, strawberry.argument(description="Region code, e.g. `MOW`.")],
+    ) -> list[Store]:
+        rows = StoreRow.filter(region__code=region_code.strip().upper()).select_related("region")
+        return [Store.from_row(r) for r in await rows.order_by("name")]
