@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from tortoise.context import TortoiseContext
 from tortoise.exceptions import IntegrityError
+from tortoise.migrations.autodetector import MigrationAutodetector
+
+from detalka.db import tortoise_config
 
 from detalka.models import Region, Store
 from detalka.models.money import from_kopecks, to_kopecks
 from detalka.settings import Settings
+from tests.conftest import make_settings
 
 
 async def test_migrations_create_every_model_table(db: Settings) -> None:
@@ -39,3 +45,15 @@ def test_money_keeps_kopecks_exact_and_refuses_fractions_of_a_kopeck() -> None:
     assert from_kopecks(-5) == Decimal("-0.05")
     with pytest.raises(ValueError, match="fraction of a kopeck"):
         to_kopecks(Decimal("0.001"))
+
+
+async def test_the_committed_migrations_match_the_models(tmp_path: Path) -> None:
+    # given the models and the migrations on disk
+    config = tortoise_config(make_settings(tmp_path))
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=config)
+        assert ctx.apps is not None
+        # when the ORM's own autodetector compares them
+        writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
+    # then there is nothing left to generate
+    assert [w.name for w in writers] == [], "run makemigrations (see docs/migrations.md)"
