@@ -75,8 +75,12 @@ async def test_node_finds_a_store_and_a_region_by_their_global_ids(
     region_id = base64.b64encode(f"Region:{far_east.id}".encode()).decode()
     # when / then
     store = (await client.execute(NODE, {"id": store_id}))["node"]
-    assert store == {"__typename": "Store", "id": store_id, "name": stores[0]["name"],
-                     "region": {"code": "TPRI"}}
+    assert store == {
+        "__typename": "Store",
+        "id": store_id,
+        "name": stores[0]["name"],
+        "region": {"code": "TPRI"},
+    }
     region = (await client.execute(NODE, {"id": region_id}))["node"]
     assert region["code"] == "TPRI"
 

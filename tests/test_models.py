@@ -11,7 +11,6 @@ from tortoise.exceptions import IntegrityError
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from detalka.db import tortoise_config
-
 from detalka.models import Region, Store
 from detalka.models.money import from_kopecks, to_kopecks
 from detalka.settings import Settings

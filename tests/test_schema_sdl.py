@@ -7,7 +7,9 @@ from detalka.schema import SDL_PATH, build_schema, sdl
 
 def test_the_committed_sdl_matches_the_schema() -> None:
     committed = SDL_PATH.read_text(encoding="utf-8")
-    assert committed == sdl(), "schema changed: run `detalka schema > detalka/schema/schema.graphql`"
+    assert committed == sdl(), (
+        "schema changed: run `detalka schema > detalka/schema/schema.graphql`"
+    )
 
 
 def test_every_type_field_and_argument_has_a_description() -> None:

@@ -61,9 +61,7 @@ def test_production_with_the_default_secret_stops_start_up(tmp_path: Path) -> No
 
 
 def test_a_malformed_number_setting_names_the_variable(tmp_path: Path) -> None:
-    result = run_detalka(
-        {"DETALKA_DATA_DIR": str(tmp_path), "DETALKA_SESSION_TTL_HOURS": "twelve"}
-    )
+    result = run_detalka({"DETALKA_DATA_DIR": str(tmp_path), "DETALKA_SESSION_TTL_HOURS": "twelve"})
     assert_one_clear_line(result, "DETALKA_SESSION_TTL_HOURS")
 
 
@@ -95,7 +93,9 @@ def test_production_refuses_development_conveniences(
 
 
 def test_production_with_a_strong_secret_starts_with_graphiql_off(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, env="production", data_dir=tmp_path, secret_key=STRONG_SECRET)  # type: ignore[arg-type]
+    settings = Settings(
+        _env_file=None, env="production", data_dir=tmp_path, secret_key=STRONG_SECRET
+    )  # type: ignore[arg-type]
     settings.check()
     assert settings.graphiql is False
 

@@ -1,7 +1,7 @@
 """Tortoise models of the whole domain (DESIGN.md section 4) and the queries over them."""
 
 from detalka.models.account import Balance, MonthlyStatement, Payment, PromisedPayment, Subscriber
-from detalka.models.auth import ApiToken, Captcha, PasswordChallenge, Session
+from detalka.models.auth import ApiToken, Captcha, PasswordChallenge, Session, SignInThrottle
 from detalka.models.catalog import PackageAllowance, Region, Store, Tariff
 from detalka.models.orders import (
     DetailOrder,
@@ -28,6 +28,7 @@ __all__ = [
     "PromisedPayment",
     "Region",
     "Session",
+    "SignInThrottle",
     "Store",
     "Subscriber",
     "Tariff",

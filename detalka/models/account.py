@@ -23,8 +23,6 @@ class Subscriber(Model):
     )
     email = fields.CharField(max_length=254, null=True)
     password_hash = fields.CharField(max_length=200, null=True)
-    failed_logins = fields.IntField(default=0)
-    locked_until = fields.DatetimeField(null=True)
     activated_at = fields.DatetimeField()
     deactivated_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

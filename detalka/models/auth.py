@@ -38,6 +38,18 @@ class PasswordChallenge(Model):
         indexes = (("msisdn", "created_at"),)
 
 
+class SignInThrottle(Model):
+    """Failed sign-ins in a row per number, known or not, so that a lock tells nothing."""
+
+    id = fields.IntField(primary_key=True)
+    msisdn = fields.CharField(max_length=16, unique=True)
+    failures = fields.IntField(default=0)
+    locked_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "sign_in_throttle"
+
+
 class Session(Model):
     id = fields.IntField(primary_key=True)
     subscriber: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField(

@@ -24,7 +24,9 @@ class DetailSchedule(Model):
     )
     frequency = fields.CharEnumField(ScheduleFrequency, max_length=8)
     format = fields.CharEnumField(ReportFormat, max_length=4)
-    sections: fields.JSONField[list[str]] = fields.JSONField(description="list of ReportSection values")
+    sections: fields.JSONField[list[str]] = fields.JSONField(
+        description="list of ReportSection values"
+    )
     email = fields.CharField(max_length=254)
     paused = fields.BooleanField(default=False)
     next_run_at = fields.DatetimeField(null=True)
@@ -53,7 +55,9 @@ class DetailOrder(Model):
     period_to = fields.DateField()
     format = fields.CharEnumField(ReportFormat, max_length=4)
     delivery = fields.CharEnumField(DeliveryMethod, max_length=8)
-    sections: fields.JSONField[list[str]] = fields.JSONField(description="list of ReportSection values")
+    sections: fields.JSONField[list[str]] = fields.JSONField(
+        description="list of ReportSection values"
+    )
     email = fields.CharField(max_length=254, null=True)
     store: fields.ForeignKeyNullableRelation[Store] = fields.ForeignKeyField(
         "detalka.Store", related_name="detail_orders", null=True, on_delete=fields.RESTRICT

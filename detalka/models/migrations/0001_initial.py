@@ -66,6 +66,28 @@ class Migration(migrations.Migration):
             bases=["Model"],
         ),
         ops.CreateModel(
+            name="SignInThrottle",
+            fields=[
+                (
+                    "id",
+                    fields.IntField(generated=True, primary_key=True, unique=True, db_index=True),
+                ),
+                ("msisdn", fields.CharField(unique=True, max_length=16)),
+                ("failures", fields.IntField(default=0)),
+                (
+                    "locked_until",
+                    fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+                ),
+            ],
+            options={
+                "table": "sign_in_throttle",
+                "app": "detalka",
+                "pk_attr": "id",
+                "table_description": "Failed sign-ins in a row per number, known or not, so that a lock tells nothing.",
+            },
+            bases=["Model"],
+        ),
+        ops.CreateModel(
             name="Store",
             fields=[
                 (
@@ -196,11 +218,6 @@ class Migration(migrations.Migration):
                 ),
                 ("email", fields.CharField(null=True, max_length=254)),
                 ("password_hash", fields.CharField(null=True, max_length=200)),
-                ("failed_logins", fields.IntField(default=0)),
-                (
-                    "locked_until",
-                    fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
-                ),
                 ("activated_at", fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 (
                     "deactivated_at",
