@@ -12,7 +12,7 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The development secret is public on purpose: production refuses to start with it.
-DEFAULT_SECRET = "detalka-development-secret-do-not-use-in-production"  # noqa: S105
+DEFAULT_SECRET = "detalka-development-secret-do-not-use-in-production"
 
 DATABASE_SCHEMES = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
 BROKER_SCHEMES = {"memory", "redis", "rediss", "amqp", "amqps"}

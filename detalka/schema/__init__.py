@@ -12,6 +12,7 @@ from strawberry.extensions import DisableIntrospection, MaskErrors, MaxAliasesLi
 from strawberry.schema.config import StrawberryConfig
 
 from detalka.schema.account import AccountQuery
+from detalka.schema.auth import AuthMutation
 from detalka.schema.catalog import CatalogQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
@@ -26,6 +27,11 @@ def _query_type() -> type:
     return Query
 
 
+@strawberry.type(name="Mutation", description="Everything a client can change.")
+class Mutation(AuthMutation):
+    pass
+
+
 @lru_cache(maxsize=2)
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     extensions: list[Any] = [lambda: MaxAliasesLimiter(30)]
@@ -33,6 +39,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions += [DisableIntrospection, MaskErrors]
     return strawberry.Schema(
         query=_query_type(),
+        mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )

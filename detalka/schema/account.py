@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 from strawberry import relay
 
+from detalka.models import ApiToken as ApiTokenRow
 from detalka.models import Subscriber as SubscriberRow
 from detalka.models import Tariff as TariffRow
 from detalka.schema.catalog import Region
 from detalka.schema.context import Info
+from detalka.schema.permissions import needs, session_only
 from detalka.schema.scalars import Money
+
+if TYPE_CHECKING:
+    from detalka.schema.auth import ApiToken
+
+ACCOUNT = "account:read"
 
 
 @strawberry.type(description="A tariff plan.")
@@ -37,10 +44,27 @@ class Tariff(relay.Node):
 @strawberry.type(description="A subscriber: a phone number and its account.")
 class Subscriber(relay.Node):
     pk: relay.NodeID[int]
-    msisdn: str = strawberry.field(description="The number in E.164, e.g. `+79161234567`.")
-    home_region: Region = strawberry.field(description="The home region of the number.")
-    tariff: Tariff = strawberry.field(description="The current tariff plan.")
-    email: str | None = strawberry.field(description="Email on file, used for EMAIL delivery.")
+    msisdn: str = strawberry.field(
+        description="The number in E.164, e.g. `+79161234567`.", extensions=needs(ACCOUNT)
+    )
+    home_region: Region = strawberry.field(
+        description="The home region of the number.", extensions=needs(ACCOUNT)
+    )
+    tariff: Tariff = strawberry.field(
+        description="The current tariff plan.", extensions=needs(ACCOUNT)
+    )
+    email: str | None = strawberry.field(
+        description="Email on file, used for EMAIL delivery.", extensions=needs(ACCOUNT)
+    )
+
+    @strawberry.field(
+        description="The subscriber's API tokens, newest first.", extensions=session_only()
+    )
+    async def api_tokens(self) -> list[Annotated[ApiToken, strawberry.lazy("detalka.schema.auth")]]:
+        from detalka.schema.auth import ApiToken
+
+        rows = await ApiTokenRow.filter(subscriber_id=self.pk).order_by("-created_at", "-id")
+        return [ApiToken.from_row(r) for r in rows]
 
     @classmethod
     def from_row(cls, row: SubscriberRow) -> Self:

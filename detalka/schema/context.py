@@ -9,16 +9,37 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
+from detalka.adapters.captchas import CaptchaFactory
+from detalka.adapters.sms import SmsSender
+from detalka.clock import Clock
+from detalka.resolvers.access import Viewer
 from detalka.settings import Settings
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the API process talks to; built once, shared by every request."""
+
+    settings: Settings
+    clock: Clock
+    sms: SmsSender
+    captcha: CaptchaFactory
 
 
 @dataclass
 class Context:
     request: Request | WebSocket
     response: Any
-    settings: Settings
-    # Filled in by sign-in (issue 3); None for an anonymous caller.
-    subscriber_id: int | None = None
+    services: Services
+    viewer: Viewer | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def subscriber_id(self) -> int | None:
+        return self.viewer.subscriber_id if self.viewer else None
 
 
 Info = StrawberryInfo[Context, None]

@@ -8,14 +8,32 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
+from detalka.adapters.captchas import CaptchaFactory, ImageCaptchaFactory
+from detalka.adapters.sms import SmsSender, sms_sender
+from detalka.clock import Clock, SystemClock
 from detalka.db import open_database
+from detalka.schema.context import Services
 from detalka.settings import Settings
 from detalka.web.graphql import GraphQLApp
 from detalka.web.health import healthz, readyz
 
 
-def create_app(settings: Settings, *, open_db: bool = True) -> Starlette:
-    """The ASGI app. ``open_db=False`` when the caller already holds the database open."""
+def create_app(
+    settings: Settings,
+    *,
+    open_db: bool = True,
+    clock: Clock | None = None,
+    captcha: CaptchaFactory | None = None,
+    sms: SmsSender | None = None,
+) -> Starlette:
+    """The ASGI app. ``open_db=False`` when the caller already holds the database open;
+    tests pass their own clock, captcha factory or SMS sender."""
+    services = Services(
+        settings=settings,
+        clock=clock or SystemClock(),
+        sms=sms or sms_sender(settings.sms_gateway_url, settings.outbox_dir),
+        captcha=captcha or ImageCaptchaFactory(),
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -28,7 +46,7 @@ def create_app(settings: Settings, *, open_db: bool = True) -> Starlette:
         finally:
             await ctx.close_connections()
 
-    graphql = GraphQLApp(settings)
+    graphql = GraphQLApp(services)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

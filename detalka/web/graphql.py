@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -12,12 +13,13 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from detalka.schema import build_schema
-from detalka.schema.context import Context
-from detalka.settings import Settings
+from detalka.schema.context import Context, Services
+from detalka.web.auth import CsrfRejected, viewer_for
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, services: Services) -> None:
+        settings = services.settings
         super().__init__(
             build_schema(production=settings.is_production),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -25,12 +27,16 @@ class GraphQLApp(GraphQL[Context, None]):
             # The legacy graphql-ws protocol had an auth bypass: graphql-transport-ws only.
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
-        self.settings = settings
+        self.services = services
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
     ) -> Context:
-        return Context(request=request, response=response, settings=self.settings)
+        try:
+            viewer = await viewer_for(request, self.services)
+        except CsrfRejected as exc:
+            raise HTTPException(403, str(exc)) from None
+        return Context(request=request, response=response, services=self.services, viewer=viewer)
 
     def encode_json(self, data: object) -> str:
         # Keep Cyrillic as UTF-8: \uXXXX escapes make Russian bodies ~40% larger.

@@ -1,0 +1,28 @@
+"""Business rules fail by raising a keyed error; one place turns it into ``userErrors``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    INVALID_PHONE = "INVALID_PHONE"
+    INVALID_CAPTCHA = "INVALID_CAPTCHA"
+    TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"
+    PASSWORD_TOO_LONG = "PASSWORD_TOO_LONG"
+    INVALID_SCOPE = "INVALID_SCOPE"
+    INVALID_NAME = "INVALID_NAME"
+    NOT_FOUND = "NOT_FOUND"
+
+
+class UserFacingError(Exception):
+    """A rule the input broke. ``message`` is Russian, for the subscriber to read."""
+
+    def __init__(self, code: ErrorCode, message: str, field: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field

@@ -1,0 +1,254 @@
+"""Sign-in use cases: captcha, a password by SMS, sessions, and a permanent password."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
+from detalka.adapters.captchas import CaptchaChallenge, CaptchaFactory
+from detalka.adapters.sms import SmsSender
+from detalka.models import Captcha, PasswordChallenge, Session, SignInThrottle, Subscriber
+from detalka.passwords import hash_password, verify_password
+from detalka.phone import normalize_msisdn
+from detalka.resolvers.errors import ErrorCode, UserFacingError
+from detalka.settings import Settings
+
+CAPTCHA_TTL = timedelta(minutes=5)
+SMS_PASSWORD_TTL = timedelta(minutes=10)
+SMS_PER_HOUR = 3
+FAILURES_BEFORE_LOCK = 5
+LOCK_FOR = timedelta(minutes=15)
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+# Letters and digits a person will not confuse when typing from an SMS.
+SMS_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+SMS_PASSWORD_LENGTH = 10
+
+INVALID_CREDENTIALS = UserFacingError(
+    ErrorCode.INVALID_CREDENTIALS, "Неверный номер, пароль или регион."
+)
+
+
+@dataclass(frozen=True)
+class NewCaptcha:
+    id: uuid.UUID
+    image_data_url: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    expires_at: datetime
+    subscriber_id: int
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_msisdn(text: str, field: str = "msisdn") -> str:
+    msisdn = normalize_msisdn(text)
+    if msisdn is None:
+        raise UserFacingError(
+            ErrorCode.INVALID_PHONE,
+            "Введите мобильный номер России, например +7 916 123-45-67.",
+            (field,),
+        )
+    return msisdn
+
+
+async def create_captcha(factory: CaptchaFactory, settings: Settings, now: datetime) -> NewCaptcha:
+    challenge: CaptchaChallenge = factory.create()
+    captcha_id = uuid.uuid4()
+    expires_at = now + CAPTCHA_TTL
+    await Captcha.create(
+        id=captcha_id,
+        answer_hash=_captcha_hash(settings, captcha_id, challenge.answer),
+        created_at=now,
+        expires_at=expires_at,
+    )
+    return NewCaptcha(captcha_id, challenge.image_data_url, expires_at)
+
+
+def _captcha_hash(settings: Settings, captcha_id: uuid.UUID, answer: str) -> str:
+    key = settings.secret_key.get_secret_value().encode()
+    message = f"{captcha_id}:{answer.strip().upper()}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+async def _check_captcha(
+    settings: Settings, captcha_id: str | None, answer: str | None, now: datetime
+) -> None:
+    if settings.captcha == "disabled":
+        return
+    wrong = UserFacingError(
+        ErrorCode.INVALID_CAPTCHA, "Символы с картинки введены неверно.", ("captchaAnswer",)
+    )
+    try:
+        parsed = uuid.UUID(captcha_id or "")
+    except ValueError:
+        raise wrong from None
+    captcha = await Captcha.get_or_none(id=parsed)
+    # Single use: the first answer spends the captcha, right or wrong.
+    spent = await Captcha.filter(id=parsed, used_at=None, expires_at__gt=now).update(used_at=now)
+    if captcha is None or not spent:
+        raise wrong
+    if not hmac.compare_digest(captcha.answer_hash, _captcha_hash(settings, parsed, answer or "")):
+        raise wrong
+
+
+async def request_password(
+    *,
+    msisdn_text: str,
+    captcha_id: str | None,
+    captcha_answer: str | None,
+    settings: Settings,
+    sms: SmsSender,
+    now: datetime,
+) -> None:
+    """Send a one-time password by SMS. Known and unknown numbers get the same answer."""
+    msisdn = parse_msisdn(msisdn_text)
+    await _check_captcha(settings, captcha_id, captcha_answer, now)
+    sent_lately = await PasswordChallenge.filter(
+        msisdn=msisdn, created_at__gt=now - timedelta(hours=1)
+    ).count()
+    if sent_lately >= SMS_PER_HOUR:
+        raise UserFacingError(
+            ErrorCode.TOO_MANY_REQUESTS, "Пароль уже отправлялся трижды за час. Попробуйте позже."
+        )
+    subscriber = await Subscriber.get_or_none(msisdn=msisdn)
+    password = "".join(secrets.choice(SMS_ALPHABET) for _ in range(SMS_PASSWORD_LENGTH))
+    code_hash = await asyncio.to_thread(hash_password, password)  # the same cost either way
+    await PasswordChallenge.create(
+        msisdn=msisdn,
+        subscriber=subscriber,
+        code_hash=code_hash if subscriber else None,
+        created_at=now,
+        expires_at=now + SMS_PASSWORD_TTL,
+    )
+    await SignInThrottle.filter(msisdn=msisdn).update(failures=0, locked_until=None)
+    if subscriber is not None:
+        await sms.send(
+            msisdn,
+            f"Пароль для входа в Детальку: {password}. Действует 10 минут. Никому не сообщайте.",
+        )
+
+
+async def create_session(
+    *, msisdn_text: str, password: str, region_code: str, settings: Settings, now: datetime
+) -> NewSession:
+    msisdn = parse_msisdn(msisdn_text)
+    throttle = await _reserve_attempt(msisdn, now)
+    subscriber = await Subscriber.get_or_none(msisdn=msisdn).select_related("home_region")
+    challenge = None
+    if subscriber is not None:
+        challenge = (
+            await PasswordChallenge.filter(
+                subscriber_id=subscriber.id, used_at=None, expires_at__gt=now
+            )
+            .order_by("-created_at")
+            .first()
+        )
+    # Always two verifications, so that timing tells nothing about the number.
+    permanent_ok = await asyncio.to_thread(
+        verify_password, subscriber.password_hash if subscriber else None, password
+    )
+    sms_ok = await asyncio.to_thread(
+        verify_password, challenge.code_hash if challenge else None, password
+    )
+    region_ok = (
+        subscriber is not None and subscriber.home_region.code == region_code.strip().upper()
+    )
+    if subscriber is not None and region_ok and (permanent_ok or sms_ok):
+        if permanent_ok or await _spend_challenge(challenge, now):
+            await SignInThrottle.filter(id=throttle.id).update(failures=0, locked_until=None)
+            return await _open_session(subscriber.id, settings, now)
+    await _record_failure(throttle, now)
+    raise INVALID_CREDENTIALS
+
+
+async def _spend_challenge(challenge: PasswordChallenge | None, now: datetime) -> bool:
+    if challenge is None:
+        return False
+    return bool(await PasswordChallenge.filter(id=challenge.id, used_at=None).update(used_at=now))
+
+
+async def _open_session(subscriber_id: int, settings: Settings, now: datetime) -> NewSession:
+    token = secrets.token_urlsafe(32)  # 256 bits
+    expires_at = now + timedelta(hours=settings.session_ttl_hours)
+    await Session.create(
+        subscriber_id=subscriber_id,
+        token_hash=token_hash(token),
+        created_at=now,
+        expires_at=expires_at,
+    )
+    return NewSession(token, expires_at, subscriber_id)
+
+
+async def _reserve_attempt(msisdn: str, now: datetime) -> SignInThrottle:
+    """Take one of the five attempts before checking anything; none left means locked.
+
+    Taking the attempt first (a conditional increment) holds however attempts arrive:
+    separate requests, aliases in one request, or concurrent connections.
+    """
+    try:
+        throttle, _ = await SignInThrottle.get_or_create(msisdn=msisdn)
+    except IntegrityError:  # created by a concurrent attempt
+        throttle = await SignInThrottle.get(msisdn=msisdn)
+    if throttle.locked_until is not None and throttle.locked_until <= now:
+        await SignInThrottle.filter(id=throttle.id, locked_until=throttle.locked_until).update(
+            failures=0, locked_until=None
+        )
+    taken = await SignInThrottle.filter(
+        id=throttle.id, failures__lt=FAILURES_BEFORE_LOCK, locked_until=None
+    ).update(failures=F("failures") + 1)
+    if not taken:
+        raise UserFacingError(
+            ErrorCode.TOO_MANY_ATTEMPTS,
+            "Слишком много неудачных попыток. Вход заблокирован на 15 минут, "
+            "или запросите новый пароль по SMS.",
+        )
+    return throttle
+
+
+async def _record_failure(throttle: SignInThrottle, now: datetime) -> None:
+    await SignInThrottle.filter(
+        id=throttle.id, failures__gte=FAILURES_BEFORE_LOCK, locked_until=None
+    ).update(locked_until=now + LOCK_FOR)
+
+
+async def end_session(session_id: int, now: datetime) -> bool:
+    return bool(await Session.filter(id=session_id, revoked_at=None).update(revoked_at=now))
+
+
+async def change_password(
+    *, subscriber_id: int, session_id: int, new_password: str, now: datetime
+) -> None:
+    """Set a permanent password; every other session of the subscriber ends."""
+    if len(new_password) < PASSWORD_MIN:
+        raise UserFacingError(
+            ErrorCode.PASSWORD_TOO_SHORT,
+            f"Пароль должен быть не короче {PASSWORD_MIN} символов.",
+            ("newPassword",),
+        )
+    if len(new_password) > PASSWORD_MAX:
+        raise UserFacingError(
+            ErrorCode.PASSWORD_TOO_LONG,
+            f"Пароль должен быть не длиннее {PASSWORD_MAX} символов.",
+            ("newPassword",),
+        )
+    password_hash = await asyncio.to_thread(hash_password, new_password)
+    await Subscriber.filter(id=subscriber_id).update(password_hash=password_hash)
+    await (
+        Session.filter(subscriber_id=subscriber_id, revoked_at=None)
+        .exclude(id=session_id)
+        .update(revoked_at=now)
+    )

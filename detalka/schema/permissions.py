@@ -1,0 +1,50 @@
+"""Who may read a field or run a mutation, declared where the field is declared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.extensions.field_extension import FieldExtension
+from strawberry.permission import BasePermission, PermissionExtension
+
+from detalka.schema.context import Info
+
+
+class SignedIn(BasePermission):
+    message = "Войдите в аккаунт."
+    error_extensions = {"code": "UNAUTHENTICATED"}  # noqa: RUF012
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return info.context.viewer is not None
+
+
+class SessionOnly(BasePermission):
+    """Account management is for the subscriber's own session, never for an API token."""
+
+    message = "Доступно только после входа по паролю, не по API-токену."
+    error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer = info.context.viewer
+        return viewer is not None and viewer.session_id is not None
+
+
+class Scope(BasePermission):
+    error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        self.message = f"Нет права {scope} у этого токена."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        viewer = info.context.viewer
+        return viewer is not None and viewer.can(self.scope)
+
+
+def needs(scope: str) -> list[FieldExtension]:
+    """``extensions=needs("usage:read")`` on a field."""
+    return [PermissionExtension(permissions=[Scope(scope)])]
+
+
+def session_only() -> list[FieldExtension]:
+    return [PermissionExtension(permissions=[SessionOnly()])]
