@@ -38,6 +38,11 @@ class MoneyField(Field[Decimal]):
         return to_kopecks(Decimal(value))
 
     def to_python_value(self, value: Any) -> Decimal | None:
+        # Rows bring integer kopecks; Python code brings rubles as Decimal or str.
         if value is None or isinstance(value, Decimal):
             return value
+        if isinstance(value, str):
+            return Decimal(value)
+        if isinstance(value, float):
+            raise TypeError("money is never a float: pass a Decimal or a str")
         return from_kopecks(int(value))

@@ -202,6 +202,8 @@ class AuthMutation:
                 user_errors=[UserError.from_error(error)],
             )
         _set_session_cookie(info, new.token, int(services.settings.session_ttl_hours * 3600))
+        # The rest of this request (the payload's fields) is read as the new session.
+        info.context.viewer = await access.authenticate(new.token, services.clock.now())
         row = await load_subscriber(new.subscriber_id)
         return SessionCreatePayload(
             token=new.token,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -14,7 +13,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from detalka.schema import build_schema
 from detalka.schema.context import Context, Services
-from detalka.web.auth import CsrfRejected, viewer_for
+from detalka.web.auth import viewer_for
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -32,10 +31,7 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
     ) -> Context:
-        try:
-            viewer = await viewer_for(request, self.services)
-        except CsrfRejected as exc:
-            raise HTTPException(403, str(exc)) from None
+        viewer = await viewer_for(request, self.services)
         return Context(request=request, response=response, services=self.services, viewer=viewer)
 
     def encode_json(self, data: object) -> str:
