@@ -3,16 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
+from zoneinfo import ZoneInfo
 
 import strawberry
+from graphql import GraphQLError
 from strawberry import relay
 
 from detalka.models import ApiToken as ApiTokenRow
 from detalka.models import Subscriber as SubscriberRow
 from detalka.models import Tariff as TariffRow
+from detalka.models.queries import payments_page, usage_page
+from detalka.resolvers import overview
+from detalka.resolvers.errors import UserFacingError
+from detalka.resolvers.periods import Period as PeriodValue
+from detalka.resolvers.periods import checked_period
 from detalka.schema.catalog import Region
 from detalka.schema.context import Info
+from detalka.schema.overview import (
+    Balance,
+    Balances,
+    ExpenseSummary,
+    PackageRemainder,
+    PageInfo,
+    Payment,
+    PaymentConnection,
+    PaymentEdge,
+    PeriodInput,
+    PromisedPayment,
+    UsageKind,
+    UsageRecord,
+    UsageRecordConnection,
+    UsageRecordEdge,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+)
 from detalka.schema.permissions import needs, session_only
 from detalka.schema.scalars import Money
 
@@ -20,6 +46,16 @@ if TYPE_CHECKING:
     from detalka.schema.auth import ApiToken
 
 ACCOUNT = "account:read"
+USAGE = "usage:read"
+
+
+def _page_info(edges: list[Any], has_next: bool, after: str | None) -> PageInfo:
+    return PageInfo(
+        has_next_page=has_next,
+        has_previous_page=after is not None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
 
 
 @strawberry.type(description="A tariff plan.")
@@ -57,6 +93,131 @@ class Subscriber(relay.Node):
         description="Email on file, used for EMAIL delivery.", extensions=needs(ACCOUNT)
     )
 
+    time_zone: strawberry.Private[str]
+    tariff_id: strawberry.Private[int]
+
+    @strawberry.field(description="Main and additional balances.", extensions=needs(ACCOUNT))
+    async def balances(self, info: Info) -> Balances:
+        view = await overview.balances(self.pk, info.context.services.clock.now())
+        return Balances(
+            main=Balance.from_row(view.main),
+            additional=[Balance.from_row(b) for b in view.additional],
+            state=view.state,
+            promised_debt=Money.rub(view.promised_debt),
+        )
+
+    @strawberry.field(description="Promised payments, newest first.", extensions=needs(ACCOUNT))
+    async def promised_payments(self, info: Info) -> list[PromisedPayment]:
+        views = await overview.promised_payments(self.pk, info.context.services.clock.now())
+        return [
+            PromisedPayment(
+                amount=Money.rub(v.row.amount),
+                fee=Money.rub(v.row.fee),
+                taken_at=v.row.taken_at,
+                due_at=v.row.due_at,
+                repaid=Money.rub(v.row.repaid),
+                outstanding=Money.rub(v.outstanding),
+                overdue=v.overdue,
+            )
+            for v in views
+        ]
+
+    @strawberry.field(
+        description="What is left of the tariff's packages this billing month.",
+        extensions=needs(ACCOUNT),
+    )
+    async def packages(self, info: Info) -> list[PackageRemainder]:
+        views = await overview.packages(
+            self.pk, self.tariff_id, ZoneInfo(self.time_zone), info.context.services.clock.now()
+        )
+        return [
+            PackageRemainder(
+                kind=v.kind,
+                name=v.name,
+                unit=v.unit,
+                included=v.included,
+                used=v.used,
+                remaining=v.remaining,
+                period_end=v.period_end,
+            )
+            for v in views
+        ]
+
+    @strawberry.field(description="All expenses for a period.", extensions=needs(USAGE))
+    async def expenses(
+        self,
+        info: Info,
+        period: Annotated[PeriodInput, strawberry.argument(description="Days, inclusive.")],
+    ) -> ExpenseSummary:
+        return ExpenseSummary.of(await overview.expenses(self.pk, self._period(info, period)))
+
+    @strawberry.field(
+        description="Charge events in a period, oldest first.", extensions=needs(USAGE)
+    )
+    async def usage(
+        self,
+        info: Info,
+        period: Annotated[PeriodInput, strawberry.argument(description="Days, inclusive.")],
+        kinds: Annotated[
+            list[UsageKind] | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only these kinds; all when absent."),
+        ] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, up to 100.")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="`endCursor` of the page before.")
+        ] = None,
+    ) -> UsageRecordConnection:
+        value = self._period(info, period)
+        size = page_size(first)
+        rows = await usage_page(
+            self.pk, value.start, value.end, kinds=kinds, after=decode_cursor(after), limit=size + 1
+        )
+        edges = [
+            UsageRecordEdge(cursor=encode_cursor(r.occurred_at, r.id), node=UsageRecord.from_row(r))
+            for r in rows[:size]
+        ]
+        return UsageRecordConnection(
+            edges=edges, page_info=_page_info(edges, len(rows) > size, after)
+        )
+
+    @strawberry.field(description="Payments in a period, oldest first.", extensions=needs(USAGE))
+    async def payments(
+        self,
+        info: Info,
+        period: Annotated[PeriodInput, strawberry.argument(description="Days, inclusive.")],
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, up to 100.")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="`endCursor` of the page before.")
+        ] = None,
+    ) -> PaymentConnection:
+        value = self._period(info, period)
+        size = page_size(first)
+        rows = await payments_page(
+            self.pk, value.start, value.end, after=decode_cursor(after), limit=size + 1
+        )
+        edges = [
+            PaymentEdge(cursor=encode_cursor(r.occurred_at, r.id), node=Payment.from_row(r))
+            for r in rows[:size]
+        ]
+        return PaymentConnection(edges=edges, page_info=_page_info(edges, len(rows) > size, after))
+
+    def _period(self, info: Info, period: PeriodInput) -> PeriodValue:
+        settings = info.context.settings
+        try:
+            return checked_period(
+                period.from_,
+                period.to,
+                ZoneInfo(self.time_zone),
+                info.context.services.clock.now(),
+                settings.history_years,
+            )
+        except UserFacingError as error:
+            raise GraphQLError(error.message, extensions={"code": str(error.code)}) from None
+
     @strawberry.field(
         description="The subscriber's API tokens, newest first.", extensions=session_only()
     )
@@ -74,6 +235,8 @@ class Subscriber(relay.Node):
             home_region=Region.from_row(row.home_region),
             tariff=Tariff.from_row(row.tariff),
             email=row.email,
+            time_zone=row.home_region.time_zone,
+            tariff_id=row.tariff_id,
         )
 
     @classmethod

@@ -9,7 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult as StrawberryExecutionResult
 
 from detalka.schema import build_schema
 from detalka.schema.context import Context, Services
@@ -33,6 +35,21 @@ class GraphQLApp(GraphQL[Context, None]):
     ) -> Context:
         viewer = await viewer_for(request, self.services)
         return Context(request=request, response=response, services=self.services, viewer=viewer)
+
+    async def process_result(
+        self, request: Request, result: StrawberryExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        errors: list[dict[str, Any]] = response.get("errors") or []  # type: ignore[assignment]
+        for error in errors:
+            # Every top-level error carries a code: a request the schema refuses (no path),
+            # or a failure while resolving a field that raised no code of its own (a bug).
+            extensions = error.setdefault("extensions", {})
+            extensions.setdefault(
+                "code",
+                "INTERNAL_SERVER_ERROR" if error.get("path") else "GRAPHQL_VALIDATION_FAILED",
+            )
+        return response
 
     def encode_json(self, data: object) -> str:
         # Keep Cyrillic as UTF-8: \uXXXX escapes make Russian bodies ~40% larger.

@@ -1,0 +1,160 @@
+"""The model-level queries every reader shares: the expenses field, the usage connection and
+the report renderers all take their numbers from here, so totals always agree."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
+
+from detalka.models.account import Payment
+from detalka.models.enums import UsageKind
+from detalka.models.usage import UsageRecord
+
+
+@dataclass(frozen=True)
+class TimeSlice:
+    """[start, end) in UTC over which the local zone keeps ``offset_minutes``."""
+
+    start: datetime
+    end: datetime
+    offset_minutes: int
+
+
+@dataclass(frozen=True)
+class KindTotal:
+    kind: UsageKind
+    roaming: bool
+    kopecks: int
+    count: int
+
+
+def _db() -> BaseDBAsyncClient:
+    db: BaseDBAsyncClient = connections.get("default")
+    return db
+
+
+def _dialect(db: BaseDBAsyncClient) -> str:
+    return str(db.capabilities.dialect)
+
+
+def _sql(db: BaseDBAsyncClient, text: str) -> str:
+    """Write queries with ``?``; PostgreSQL gets ``$1, $2, ...``."""
+    if _dialect(db) != "postgres":
+        return text
+    counter = iter(range(1, 10_000))
+    return re.sub(r"\?", lambda _: f"${next(counter)}", text)
+
+
+def _param(db: BaseDBAsyncClient, moment: datetime) -> Any:
+    # Tortoise writes SQLite datetimes as ISO text in UTC; compare like with like.
+    if _dialect(db) == "postgres":
+        return moment.astimezone(UTC)
+    return moment.astimezone(UTC).isoformat(sep=" ")
+
+
+def _local_date_sql(db: BaseDBAsyncClient, offset_minutes: int) -> str:
+    minutes = int(offset_minutes)  # an int from zoneinfo, never user text
+    if _dialect(db) == "postgres":
+        return f"CAST((occurred_at AT TIME ZONE 'UTC') + INTERVAL '{minutes} minutes' AS DATE)"
+    return f"date(occurred_at, '{minutes:+d} minutes')"
+
+
+async def usage_totals_by_kind(subscriber_id: int, slices: Sequence[TimeSlice]) -> list[KindTotal]:
+    """Charges per (kind, roaming) over the slices, summed in SQL."""
+    db = _db()
+    start, end = slices[0].start, slices[-1].end
+    rows = await db.execute_query_dict(
+        _sql(
+            db,
+            "SELECT kind, roaming, SUM(cost) AS kopecks, COUNT(*) AS n FROM usage_record"
+            " WHERE subscriber_id = ? AND occurred_at >= ? AND occurred_at < ?"
+            " GROUP BY kind, roaming ORDER BY kind, roaming",
+        ),
+        [subscriber_id, _param(db, start), _param(db, end)],
+    )
+    return [
+        KindTotal(UsageKind(r["kind"]), bool(r["roaming"]), int(r["kopecks"]), int(r["n"]))
+        for r in rows
+    ]
+
+
+async def usage_totals_by_day(
+    subscriber_id: int, slices: Sequence[TimeSlice]
+) -> list[tuple[date, int]]:
+    """Charges per local calendar day, summed in SQL, one query per offset slice."""
+    db = _db()
+    days: dict[date, int] = {}
+    for piece in slices:
+        local_day = _local_date_sql(db, piece.offset_minutes)
+        rows = await db.execute_query_dict(
+            _sql(
+                db,
+                f"SELECT {local_day} AS day, SUM(cost) AS kopecks FROM usage_record"  # noqa: S608
+                " WHERE subscriber_id = ? AND occurred_at >= ? AND occurred_at < ?"
+                " GROUP BY 1",
+            ),
+            [subscriber_id, _param(db, piece.start), _param(db, piece.end)],
+        )
+        for row in rows:
+            day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])
+            days[day] = days.get(day, 0) + int(row["kopecks"])
+    return sorted(days.items())
+
+
+async def package_units_used(
+    subscriber_id: int, start: datetime, end: datetime
+) -> dict[UsageKind, int]:
+    db = _db()
+    rows = await db.execute_query_dict(
+        _sql(
+            db,
+            "SELECT kind, SUM(package_units) AS units FROM usage_record"
+            " WHERE subscriber_id = ? AND occurred_at >= ? AND occurred_at < ?"
+            " AND package_units > 0 GROUP BY kind",
+        ),
+        [subscriber_id, _param(db, start), _param(db, end)],
+    )
+    return {UsageKind(r["kind"]): int(r["units"]) for r in rows}
+
+
+async def usage_page(
+    subscriber_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    kinds: Sequence[UsageKind] | None,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> list[UsageRecord]:
+    """One keyset page in (occurred_at, id) order: as cheap deep in the history as at its head."""
+    query = UsageRecord.filter(
+        subscriber_id=subscriber_id, occurred_at__gte=start, occurred_at__lt=end
+    )
+    if kinds:
+        query = query.filter(kind__in=list(kinds))
+    if after is not None:
+        moment, last_id = after
+        query = query.filter(Q(occurred_at__gt=moment) | Q(occurred_at=moment, id__gt=last_id))
+    return await query.order_by("occurred_at", "id").limit(limit)
+
+
+async def payments_page(
+    subscriber_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> list[Payment]:
+    query = Payment.filter(subscriber_id=subscriber_id, occurred_at__gte=start, occurred_at__lt=end)
+    if after is not None:
+        moment, last_id = after
+        query = query.filter(Q(occurred_at__gt=moment) | Q(occurred_at=moment, id__gt=last_id))
+    return await query.order_by("occurred_at", "id").limit(limit)

@@ -1,0 +1,289 @@
+"""Types of the account overview: balances, packages, expenses, usage and payments."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Self
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+
+from detalka.models import Balance as BalanceRow
+from detalka.models import Payment as PaymentRow
+from detalka.models import UsageRecord as UsageRow
+from detalka.models.enums import (
+    BalanceKind as BalanceKindEnum,
+)
+from detalka.models.enums import (
+    Direction as DirectionEnum,
+)
+from detalka.models.enums import (
+    PackageKind as PackageKindEnum,
+)
+from detalka.models.enums import (
+    PackageUnit as PackageUnitEnum,
+)
+from detalka.models.enums import (
+    PaymentMethod as PaymentMethodEnum,
+)
+from detalka.models.enums import (
+    UsageKind as UsageKindEnum,
+)
+from detalka.resolvers import overview
+from detalka.resolvers.periods import Period as PeriodValue
+from detalka.schema.context import Info
+from detalka.schema.scalars import Money
+
+BalanceKind = strawberry.enum(BalanceKindEnum, description="Which balance.")
+BalanceState = strawberry.enum(
+    overview.BalanceState,
+    description="Overall state of the main balance: POSITIVE; LOW (under 50 ₽); NEGATIVE.",
+)
+PackageKind = strawberry.enum(PackageKindEnum, description="What a package holds.")
+PackageUnit = strawberry.enum(PackageUnitEnum, description="Unit of a package.")
+UsageKind = strawberry.enum(UsageKindEnum, description="Kind of a charge event.")
+Direction = strawberry.enum(DirectionEnum, description="Incoming or outgoing.")
+PaymentMethod = strawberry.enum(PaymentMethodEnum, description="How money came or went.")
+ExpenseCategory = strawberry.enum(
+    overview.ExpenseCategory, description="Expense category; anything abroad is ROAMING."
+)
+MAX_PAGE = 100
+
+
+@strawberry.input(description="Calendar days, inclusive, in the home region's time zone.")
+class PeriodInput:
+    from_: date = strawberry.field(name="from", description="First day, e.g. `2026-10-01`.")
+    to: date = strawberry.field(description="Last day (inclusive); not after today.")
+
+
+@strawberry.type(description="A period of calendar days in a time zone.")
+class Period:
+    from_: date = strawberry.field(name="from", description="First day.")
+    to: date = strawberry.field(description="Last day, inclusive.")
+    time_zone: str = strawberry.field(description="IANA zone the days are counted in.")
+
+    @classmethod
+    def of(cls, period: PeriodValue) -> Self:
+        return cls(from_=period.first, to=period.last, time_zone=period.zone.key)
+
+
+@strawberry.type(description="A balance of the account.")
+class Balance:
+    kind: BalanceKind = strawberry.field(description="Main or an additional one.")  # type: ignore[valid-type]
+    name: str = strawberry.field(description="Its name in Russian.")
+    amount: Money = strawberry.field(description="How much is on it.")
+    expires_at: datetime | None = strawberry.field(description="When it burns, if it does.")
+
+    @classmethod
+    def from_row(cls, row: BalanceRow) -> Self:
+        return cls(
+            kind=row.kind, name=row.name, amount=Money.rub(row.amount), expires_at=row.expires_at
+        )
+
+
+@strawberry.type(description="Main and additional balances, their state and the debt.")
+class Balances:
+    main: Balance = strawberry.field(description="The main balance.")
+    additional: list[Balance] = strawberry.field(description="Bonus and other live balances.")
+    state: BalanceState = strawberry.field(description="Overall state of the main balance.")  # type: ignore[valid-type]
+    promised_debt: Money = strawberry.field(description="Outstanding promised payments.")
+
+
+@strawberry.type(description="A promised payment (обещанный платёж): short credit with a fee.")
+class PromisedPayment:
+    amount: Money = strawberry.field(description="Credited to the main balance.")
+    fee: Money = strawberry.field(description="The fee for it.")
+    taken_at: datetime = strawberry.field(description="When it was taken.")
+    due_at: datetime = strawberry.field(description="When it is to be repaid.")
+    repaid: Money = strawberry.field(description="Repaid so far.")
+    outstanding: Money = strawberry.field(description="amount + fee - repaid.")
+    overdue: bool = strawberry.field(description="Outstanding past its due date.")
+
+
+@strawberry.type(description="What is left of a package in the current billing month.")
+class PackageRemainder:
+    kind: PackageKind = strawberry.field(description="Minutes, messages or data.")  # type: ignore[valid-type]
+    name: str = strawberry.field(description="Package name in Russian.")
+    unit: PackageUnit = strawberry.field(description="Unit of the numbers below.")  # type: ignore[valid-type]
+    included: int = strawberry.field(description="Included per billing month.")
+    used: int = strawberry.field(description="Used this billing month.")
+    remaining: int = strawberry.field(description="Left this billing month.")
+    period_end: datetime = strawberry.field(description="When it renews.")
+
+
+@strawberry.type(description="Spent in one category over the period.")
+class CategoryExpense:
+    category: ExpenseCategory = strawberry.field(description="The category.")  # type: ignore[valid-type]
+    amount: Money = strawberry.field(description="Sum of charges.")
+    count: int = strawberry.field(description="Number of charge events.")
+
+
+@strawberry.type(description="Spent on one local calendar day.")
+class DailyExpense:
+    date: date = strawberry.field(description="The day, in the home region's zone.")
+    amount: Money = strawberry.field(description="Sum of charges that day.")
+
+
+@strawberry.type(description="All expenses for a period.")
+class ExpenseSummary:
+    period: Period = strawberry.field(description="The period, normalised.")
+    total: Money = strawberry.field(description="Sum of every charge in the period.")
+    by_category: list[CategoryExpense] = strawberry.field(description="Per category.")
+    by_day: list[DailyExpense] = strawberry.field(description="Per day, every day of the period.")
+
+    @classmethod
+    def of(cls, view: overview.ExpensesView) -> Self:
+        return cls(
+            period=Period.of(view.period),
+            total=Money.rub(view.total),
+            by_category=[
+                CategoryExpense(category=c.category, amount=Money.rub(c.amount), count=c.count)
+                for c in view.by_category
+            ],
+            by_day=[DailyExpense(date=d, amount=Money.rub(a)) for d, a in view.by_day],
+        )
+
+
+@strawberry.type(description="A charge event: a call, a message, a data session, a fee.")
+class UsageRecord(relay.Node):
+    pk: relay.NodeID[int]
+    occurred_at: datetime = strawberry.field(description="When, in UTC.")
+    kind: UsageKind = strawberry.field(description="What it was.")  # type: ignore[valid-type]
+    direction: Direction | None = strawberry.field(description="For calls and messages.")  # type: ignore[valid-type]
+    counterparty: str | None = strawberry.field(description="The other number.")
+    duration_seconds: int | None = strawberry.field(description="Call length.")
+    volume_kb: int | None = strawberry.field(description="Data volume in kilobytes.")
+    quantity: int | None = strawberry.field(description="Count, for messages.")
+    zone: str | None = strawberry.field(description="Where: home region, Russia, a country.")
+    roaming: bool = strawberry.field(description="Abroad.")
+    description: str = strawberry.field(description="What it is, in Russian.")
+    cost: Money = strawberry.field(description="Charged, past the package.")
+    from_package: bool = strawberry.field(description="Taken (partly) from a package.")
+
+    @classmethod
+    def from_row(cls, row: UsageRow) -> Self:
+        return cls(
+            pk=row.id,
+            occurred_at=row.occurred_at,
+            kind=row.kind,
+            direction=row.direction,
+            counterparty=row.counterparty,
+            duration_seconds=row.duration_s,
+            volume_kb=row.volume_kb,
+            quantity=row.quantity,
+            zone=row.zone,
+            roaming=row.roaming,
+            description=row.description,
+            cost=Money.rub(row.cost),
+            from_package=row.from_package,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ids = [int(i) for i in node_ids]
+        viewer = info.context.viewer
+        if viewer is None or not viewer.can("usage:read"):
+            return [None for _ in ids]
+        rows = {
+            r.id: r for r in await UsageRow.filter(id__in=ids, subscriber_id=viewer.subscriber_id)
+        }
+        return [cls.from_row(rows[i]) if i in rows else None for i in ids]
+
+
+@strawberry.type(description="A movement onto the main balance.")
+class Payment(relay.Node):
+    pk: relay.NodeID[int]
+    occurred_at: datetime = strawberry.field(description="When, in UTC.")
+    amount: Money = strawberry.field(description="Positive in, negative out.")
+    method: PaymentMethod = strawberry.field(description="How.")  # type: ignore[valid-type]
+    description: str = strawberry.field(description="What it is, in Russian.")
+
+    @classmethod
+    def from_row(cls, row: PaymentRow) -> Self:
+        return cls(
+            pk=row.id,
+            occurred_at=row.occurred_at,
+            amount=Money.rub(row.amount),
+            method=row.method,
+            description=row.description,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ids = [int(i) for i in node_ids]
+        viewer = info.context.viewer
+        if viewer is None or not viewer.can("usage:read"):
+            return [None for _ in ids]
+        rows = {
+            r.id: r for r in await PaymentRow.filter(id__in=ids, subscriber_id=viewer.subscriber_id)
+        }
+        return [cls.from_row(rows[i]) if i in rows else None for i in ids]
+
+
+@strawberry.type(description="Where a page is in the list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More after this page.")
+    has_previous_page: bool = strawberry.field(description="Pages before this one.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
+
+
+@strawberry.type(description="A usage record and its cursor.")
+class UsageRecordEdge:
+    cursor: str = strawberry.field(description="Opaque position.")
+    node: UsageRecord = strawberry.field(description="The record.")
+
+
+@strawberry.type(description="A page of usage records, oldest first.")
+class UsageRecordConnection:
+    edges: list[UsageRecordEdge] = strawberry.field(description="The page.")
+    page_info: PageInfo = strawberry.field(description="Paging.")
+
+
+@strawberry.type(description="A payment and its cursor.")
+class PaymentEdge:
+    cursor: str = strawberry.field(description="Opaque position.")
+    node: Payment = strawberry.field(description="The payment.")
+
+
+@strawberry.type(description="A page of payments, oldest first.")
+class PaymentConnection:
+    edges: list[PaymentEdge] = strawberry.field(description="The page.")
+    page_info: PageInfo = strawberry.field(description="Paging.")
+
+
+def encode_cursor(moment: datetime, row_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{row_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    if cursor is None:
+        return None
+    try:
+        moment, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        parsed = datetime.fromisoformat(moment)
+        if parsed.tzinfo is None:
+            raise ValueError("naive")
+        return parsed, int(row_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise GraphQLError(
+            "Курсор `after` не распознан: возьмите его из pageInfo.endCursor.",
+            extensions={"code": "BAD_CURSOR"},
+        ) from None
+
+
+def page_size(first: int | None) -> int:
+    size = 50 if first is None else first
+    if not 0 <= size <= MAX_PAGE:
+        raise GraphQLError(
+            f"`first` должно быть от 0 до {MAX_PAGE}.", extensions={"code": "BAD_PAGE_SIZE"}
+        )
+    return size
