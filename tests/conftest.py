@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -17,6 +18,7 @@ import pytest
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from detalka.db import apply_migrations, open_database
+from detalka.seed import SeedReport, seed_database
 from detalka.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -93,3 +95,22 @@ async def db(db_settings: Settings) -> AsyncIterator[Settings]:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "var"
+
+
+# -- seeded demo data (detalka.seed) ------------------------------------------------------
+
+SEED = 20261124
+SEED_SUBSCRIBERS = 8
+SEED_MONTHS = 4
+SEED_NOW = datetime(2026, 3, 18, 9, 45, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+async def seeded(db: Settings) -> SeedReport:
+    """A small crowd with the demo account, seeded once per backend into the shared database.
+
+    Other modules write to that database too: scope queries to ``subscriber_ids``.
+    """
+    return await seed_database(
+        SEED_SUBSCRIBERS, SEED_MONTHS, SEED, now=SEED_NOW, progress=False, demo=True
+    )
