@@ -1,0 +1,107 @@
+"""CSV, for machines: RFC 4180 (comma, CRLF, quoted as needed), UTF-8 with a BOM (Excel then
+shows Cyrillic).
+
+Layout: blocks of lines separated by one empty line.
+
+    Номер,+79161234567                     the header, one "label,value" line each:
+    Абонент,Иванова Мария                  Номер, Абонент, Регион, Тариф, Период с,
+    ...                                    Период по, Часовой пояс, Сформирован
+    Сформирован,2026-10-31T23:30:00+03:00
+                                           empty line
+    Раздел,Звонки                          then per section: "Раздел,<title>",
+    Дата и время,Номер,Описание,Стоимость  the column titles,
+    2026-10-03T09:15:00+03:00,...          the rows (as many fields as columns),
+                                           an empty line,
+    Итого,1234.56                          its totals, "label,value" (maybe none),
+                                           and an empty line.
+
+A data row never makes an empty line (a lone empty field is written as ``""``), so a reader
+may split on empty lines. Values are for machines: money ``1234.56`` (a point, two places, no
+grouping), datetimes ISO 8601 with the zone's offset, dates ISO 8601, phone numbers exactly as
+validated (``+79161234567``). Any other text that starts with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return gets a leading apostrophe, so a spreadsheet never runs it as a formula.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from datetime import date, datetime
+from decimal import Decimal
+from typing import BinaryIO
+
+from detalka.jobs.renderers import RowCounter, total_kind
+from detalka.jobs.report import Cell, ColumnKind, Header, Progress, Report, Section
+from detalka.models.enums import ReportFormat
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _Utf8Lines:
+    """What ``csv.writer`` writes to: text in, UTF-8 bytes out, nothing kept."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        return self._out.write(text.encode("utf-8"))
+
+
+class CsvRenderer:
+    format = ReportFormat.CSV
+    content_type = "text/csv; charset=utf-8"
+    extension = "csv"
+
+    async def render(self, report: Report, out: BinaryIO, progress: Progress) -> int:
+        out.write(codecs.BOM_UTF8)
+        writer = csv.writer(_Utf8Lines(out))
+        writer.writerows(_header_lines(report.header))
+        writer.writerow([])
+        counter = RowCounter(progress)
+        for section in report.sections:
+            writer.writerow(["Раздел", section.title])
+            writer.writerow([column.title for column in section.columns])
+            kinds = [column.kind for column in section.columns]
+            async for row in section.rows:
+                writer.writerow([_field(v, kind) for v, kind in zip(row, kinds, strict=True)])
+                await counter.add()
+            writer.writerow([])
+            writer.writerows(_total_lines(section))
+            writer.writerow([])
+        return await counter.finish()
+
+
+def _header_lines(header: Header) -> list[list[str]]:
+    return [
+        ["Номер", header.msisdn],
+        ["Абонент", _neutralised(header.full_name)],
+        ["Регион", _neutralised(header.region_name)],
+        ["Тариф", _neutralised(header.tariff_name)],
+        ["Период с", header.period_from.isoformat()],
+        ["Период по", header.period_to.isoformat()],
+        ["Часовой пояс", header.time_zone],
+        ["Сформирован", header.generated_at.isoformat(timespec="seconds")],
+    ]
+
+
+def _total_lines(section: Section) -> list[list[str]]:
+    return [[label, _field(value, total_kind(value))] for label, value in section.totals]
+
+
+def _field(value: Cell, kind: ColumnKind) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}" if kind is ColumnKind.MONEY else f"{value:f}"
+    if isinstance(value, int):
+        return str(value)
+    # A phone number was validated upstream (E.164, "+7..."): it stays as it is.
+    return value if kind is ColumnKind.PHONE else _neutralised(value)
+
+
+def _neutralised(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text

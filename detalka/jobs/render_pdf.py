@@ -1,0 +1,385 @@
+"""PDF, a printable document: reportlab on A4, with DejaVu Sans embedded (Cyrillic, «₽»).
+
+Layout: the header and the expenses by category on the first page; then each section: its
+title, a table whose column titles repeat at the top of every page, and its totals. Every
+page has a footer with the number, the period and the page number.
+
+Streaming: a reportlab canvas keeps every page in memory until it is saved, which for a
+million rows is some 16,000 pages. So pages are drawn on a canvas that is saved every
+``pages_per_chunk`` pages, and ``_PdfJoiner`` copies each saved chunk into the output at once:
+its objects renumbered, its page tree hung under one root. Memory holds one chunk, plus one
+offset per object for the cross-reference table.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from array import array
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from reportlab.lib.colors import Color, black  # type: ignore[import-untyped]
+from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
+from reportlab.lib.utils import simpleSplit  # type: ignore[import-untyped]
+from reportlab.pdfbase.pdfmetrics import (  # type: ignore[import-untyped]
+    registerFont,
+    stringWidth,
+)
+from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+
+from detalka.jobs.renderers import (
+    REPORT_TITLE,
+    RowCounter,
+    human_cell,
+    human_header,
+    human_money,
+    report_title,
+    total_kind,
+)
+from detalka.jobs.report import Cell, Column, ColumnKind, Progress, Report, Section
+from detalka.models.enums import ReportFormat
+
+FONTS = Path(__file__).parent / "fonts"
+FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
+PAGES_PER_CHUNK = 200
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 36.0
+TOP, BOTTOM = PAGE_HEIGHT - MARGIN, MARGIN + 20
+WIDTH = PAGE_WIDTH - 2 * MARGIN
+SIZE, ROW = 8.0, 11.0  # table text size and row height
+PAD = 3.0
+GREY, LIGHT, ZEBRA = Color(0.4, 0.4, 0.4), Color(0.9, 0.9, 0.9), Color(0.965, 0.965, 0.965)
+
+# The widest value each kind usually shows; TEXT columns share what is left.
+_SAMPLES = {
+    ColumnKind.DATETIME: "00.00.0000 00:00:00",
+    ColumnKind.DATE: "00.00.0000",
+    ColumnKind.PHONE: "+700000000000",
+    ColumnKind.MONEY: "-00 000,00 ₽",
+    ColumnKind.INTEGER: "000 000",
+}
+_MIN_TEXT_WIDTH = 90.0
+_RIGHT_ALIGNED = {ColumnKind.MONEY, ColumnKind.INTEGER}
+
+
+@functools.cache
+def register_fonts() -> None:
+    registerFont(TTFont(FONT, str(FONTS / "DejaVuSans.ttf")))
+    registerFont(TTFont(BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
+
+
+class PdfRenderer:
+    format = ReportFormat.PDF
+    content_type = "application/pdf"
+    extension = "pdf"
+
+    def __init__(self, pages_per_chunk: int = PAGES_PER_CHUNK) -> None:
+        self.pages_per_chunk = pages_per_chunk
+
+    async def render(self, report: Report, out: BinaryIO, progress: Progress) -> int:
+        register_fonts()
+        title = report_title(report.header)
+        pages = _Pages(_PdfJoiner(out), title, self.pages_per_chunk)
+        _draw_header(pages, report)
+        counter = RowCounter(progress)
+        for section in report.sections:
+            table = _Table(section)
+            table.start(pages)
+            written = counter.count
+            async for row in section.rows:
+                table.row(pages, row)
+                await counter.add()
+            if counter.count == written:
+                pages.line("Нет записей", FONT, SIZE, ROW, colour=GREY)
+            _draw_totals(pages, section)
+        pages.finish(title)
+        return await counter.finish()
+
+
+def _draw_header(pages: _Pages, report: Report) -> None:
+    pages.line(REPORT_TITLE, BOLD, 16, 24)
+    lines = [*human_header(report.header), ("Расходы за период", human_money(report.chart.total))]
+    lines += [(f"  {name}", human_money(amount)) for name, amount in report.chart.by_category]
+    for label, value in lines:
+        pages.pair(label, value)
+
+
+def _draw_totals(pages: _Pages, section: Section) -> None:
+    pages.y -= 4
+    for label, value in section.totals:
+        pages.total(label, human_cell(value, total_kind(value)))
+
+
+class _Table:
+    """Column widths, the column titles (repeated on each page) and the rows of one section."""
+
+    def __init__(self, section: Section) -> None:
+        self.section = section
+        self.columns = section.columns
+        self.widths = _column_widths(section.columns)
+        self.titles = [
+            simpleSplit(column.title, BOLD, SIZE, width - 2 * PAD) or [""]
+            for column, width in zip(self.columns, self.widths, strict=True)
+        ]
+        self.header_height = max(len(lines) for lines in self.titles) * ROW + 2
+        self.shaded = False
+
+    def start(self, pages: _Pages) -> None:
+        if not pages.room(24 + self.header_height + ROW):
+            pages.next_page()
+        pages.y -= 8
+        pages.line(self.section.title, BOLD, 12, 16)
+        self._column_titles(pages)
+
+    def row(self, pages: _Pages, row: tuple[Cell, ...]) -> None:
+        if not pages.room(ROW):
+            pages.next_page()
+            pages.line(f"{self.section.title} (продолжение)", BOLD, 9, 14)
+            self._column_titles(pages)
+        canvas, x, y = pages.canvas, MARGIN, pages.y
+        if self.shaded:
+            canvas.setFillColor(ZEBRA)
+            canvas.rect(MARGIN, y - ROW, WIDTH, ROW, stroke=0, fill=1)
+            canvas.setFillColor(black)
+        self.shaded = not self.shaded
+        canvas.setFont(FONT, SIZE)
+        for value, column, width in zip(row, self.columns, self.widths, strict=True):
+            text = _fit(human_cell(value, column.kind), width - 2 * PAD)
+            if column.kind in _RIGHT_ALIGNED:
+                canvas.drawRightString(x + width - PAD, y - 8, text)
+            else:
+                canvas.drawString(x + PAD, y - 8, text)
+            x += width
+        pages.y -= ROW
+
+    def _column_titles(self, pages: _Pages) -> None:
+        canvas, x, y = pages.canvas, MARGIN, pages.y
+        canvas.setFillColor(LIGHT)
+        canvas.rect(MARGIN, y - self.header_height, WIDTH, self.header_height, stroke=0, fill=1)
+        canvas.setFillColor(black)
+        canvas.setFont(BOLD, SIZE)
+        for column, lines, width in zip(self.columns, self.titles, self.widths, strict=True):
+            for index, text in enumerate(lines):
+                if column.kind in _RIGHT_ALIGNED:
+                    canvas.drawRightString(x + width - PAD, y - 8 - index * ROW, text)
+                else:
+                    canvas.drawString(x + PAD, y - 8 - index * ROW, text)
+            x += width
+        pages.y -= self.header_height
+        self.shaded = False
+
+
+def _column_widths(columns: list[Column]) -> list[float]:
+    fixed = {
+        index: max(stringWidth(_SAMPLES[column.kind], FONT, SIZE), _longest_word(column.title))
+        + 2 * PAD
+        for index, column in enumerate(columns)
+        if column.kind in _SAMPLES
+    }
+    texts = len(columns) - len(fixed)
+    left = WIDTH - sum(fixed.values())
+    text_width = max(left / texts, _MIN_TEXT_WIDTH) if texts else 0.0
+    widths = [fixed.get(index, text_width) for index in range(len(columns))]
+    spare = WIDTH - sum(widths)
+    if texts == 0 or spare < 0:  # fill the line, or squeeze everything to fit it
+        widths = [width * WIDTH / sum(widths) for width in widths]
+    return widths
+
+
+def _longest_word(title: str) -> float:
+    """Column titles wrap between words, never inside one."""
+    return max((stringWidth(word, BOLD, SIZE) for word in title.split()), default=0.0)
+
+
+def _fit(text: str, width: float, font: str = FONT, size: float = SIZE) -> str:
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[: max(len(text) - max(len(text) // 8, 1), 0)]
+    return text + "…"
+
+
+class _Pages:
+    """The page being drawn, its cursor ``y`` and footer; saves a chunk every so many pages."""
+
+    def __init__(self, joiner: _PdfJoiner, footer: str, pages_per_chunk: int) -> None:
+        self._joiner = joiner
+        self._footer = footer
+        self._pages_per_chunk = pages_per_chunk
+        self._number = 1
+        self._in_chunk = 0
+        self._buffer = io.BytesIO()
+        self.canvas = self._new_canvas()
+        self.y: float = TOP
+
+    def _new_canvas(self) -> Canvas:
+        self._buffer = io.BytesIO()
+        return Canvas(self._buffer, pagesize=A4, pageCompression=1, initialFontName=FONT)
+
+    def room(self, height: float) -> bool:
+        return self.y - height >= BOTTOM
+
+    def next_page(self) -> None:
+        self._draw_footer()
+        self.canvas.showPage()
+        self._number += 1
+        self._in_chunk += 1
+        if self._in_chunk == self._pages_per_chunk:
+            self._save_chunk()
+            self.canvas = self._new_canvas()
+            self._in_chunk = 0
+        self.y = TOP
+
+    def line(self, text: str, font: str, size: float, height: float, colour: Color = black) -> None:
+        if not self.room(height):
+            self.next_page()
+        self.canvas.setFillColor(colour)
+        self.canvas.setFont(font, size)
+        self.canvas.drawString(MARGIN, self.y - size, _fit(text, WIDTH, font, size))
+        self.canvas.setFillColor(black)
+        self.y -= height
+
+    def pair(self, label: str, value: str) -> None:
+        """A header line: a grey label and its value beside it."""
+        if not self.room(14):
+            self.next_page()
+        self.canvas.setFillColor(GREY)
+        self.canvas.setFont(FONT, 9)
+        self.canvas.drawString(MARGIN, self.y - 9, _fit(label, 125, FONT, 9))
+        self.canvas.setFillColor(black)
+        self.canvas.drawString(MARGIN + 130, self.y - 9, _fit(value, WIDTH - 130, FONT, 9))
+        self.y -= 14
+
+    def total(self, label: str, value: str) -> None:
+        """A totals line under a table: label and value, flush right."""
+        if not self.room(13):
+            self.next_page()
+        self.canvas.setFont(BOLD, 9)
+        value_width = stringWidth(value, BOLD, 9)
+        self.canvas.drawRightString(MARGIN + WIDTH, self.y - 9, value)
+        right = MARGIN + WIDTH - value_width - 12
+        self.canvas.drawRightString(right, self.y - 9, _fit(label, right - MARGIN, BOLD, 9))
+        self.y -= 13
+
+    def finish(self, title: str) -> None:
+        self._draw_footer()
+        self._save_chunk()
+        self._joiner.finish(title)
+
+    def _draw_footer(self) -> None:
+        canvas = self.canvas
+        canvas.setFillColor(GREY)
+        canvas.setFont(FONT, 7)
+        canvas.drawString(MARGIN, MARGIN, _fit(self._footer, WIDTH - 80, FONT, 7))
+        canvas.drawRightString(MARGIN + WIDTH, MARGIN, f"Страница {self._number}")
+        canvas.setFillColor(black)
+
+    def _save_chunk(self) -> None:
+        self.canvas.save()
+        self._joiner.add(self._buffer.getvalue())
+
+
+_OBJECT_START = re.compile(rb"\d+ 0 obj\s*")
+_STREAM_START = re.compile(rb">>\s*stream\r?\n")
+_REFERENCE = re.compile(rb"(?<![\d.])(\d+) 0 R\b")
+_XREF_ENTRY = re.compile(rb"(\d{10}) \d{5} ([nf])")
+_ROOT_PAGES, _CATALOG, _INFO = 1, 2, 3  # object numbers the joiner keeps for itself
+
+
+class _PdfJoiner:
+    """Writes one PDF from many that reportlab saved (classic xref, one subsection each).
+
+    Each chunk's objects are copied as they are, renumbered, except its catalog and info;
+    its page tree becomes a kid of the root page tree. Streams are copied byte for byte.
+    """
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._written = 0
+        self._offsets = array("Q", [0, 0, 0, 0])  # by object number; 0 is the free head
+        self._kids: list[int] = []
+        self._page_count = 0
+        self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+
+    def add(self, chunk: bytes) -> None:
+        xref_at = int(chunk[chunk.rindex(b"startxref") + len(b"startxref") :].split()[0])
+        entries = _XREF_ENTRY.findall(chunk, xref_at)
+        starts = {n: int(offset) for n, (offset, kind) in enumerate(entries) if kind == b"n"}
+        trailer = chunk[chunk.index(b"trailer", xref_at) :]
+        catalog, info = (_number_after(key, trailer) for key in (b"/Root", b"/Info"))
+        order = sorted(starts, key=starts.__getitem__)
+        bounds = [*(starts[number] for number in order), xref_at]
+        bodies = {
+            number: _object_body(chunk, bounds[index], bounds[index + 1])
+            for index, number in enumerate(order)
+        }
+        pages = _number_after(b"/Pages", bodies[catalog])
+        self._page_count += int(_number_after(b"/Count", bodies[pages]))
+        kept = [number for number in sorted(bodies) if number not in (catalog, info)]
+        renumbered = {old: len(self._offsets) + index for index, old in enumerate(kept)}
+        for old in kept:
+            body = bodies[old]
+            if old == pages:
+                body = body.replace(b"<<", b"<< /Parent %d 0 R" % _ROOT_PAGES, 1)
+            self._object(renumbered[old], _renumber(body, renumbered))
+        self._kids.append(renumbered[pages])
+
+    def finish(self, title: str) -> None:
+        kids = b" ".join(b"%d 0 R" % kid for kid in self._kids)
+        count = self._page_count
+        self._object(_ROOT_PAGES, b"<< /Type /Pages /Kids [%s] /Count %d >>\n" % (kids, count))
+        catalog = b"<< /Type /Catalog /Pages %d 0 R /Lang (ru-RU) >>\n" % _ROOT_PAGES
+        self._object(_CATALOG, catalog)
+        created = datetime.now(UTC).strftime("D:%Y%m%d%H%M%SZ").encode()
+        info = b"<< /Title <%s> /Producer (Detalka, ReportLab) /CreationDate (%s) >>\n"
+        self._object(_INFO, info % (_pdf_text(title), created))
+        xref_at = self._written
+        lines = [b"xref\n0 %d\n0000000000 65535 f \n" % len(self._offsets)]
+        lines += [b"%010d 00000 n \n" % offset for offset in self._offsets[1:]]
+        self._write(b"".join(lines))
+        trailer = b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+        self._write(trailer % (len(self._offsets), _CATALOG, _INFO, xref_at))
+
+    def _object(self, number: int, body: bytes) -> None:
+        if number < len(self._offsets):
+            self._offsets[number] = self._written
+        else:
+            self._offsets.append(self._written)
+        self._write(b"%d 0 obj\n%sendobj\n" % (number, body))
+
+    def _write(self, data: bytes) -> None:
+        self._out.write(data)
+        self._written += len(data)
+
+
+def _object_body(chunk: bytes, start: int, end: int) -> bytes:
+    """What lies between ``N 0 obj`` and ``endobj``."""
+    head = _OBJECT_START.match(chunk, start)
+    if head is None:
+        raise ValueError(f"no PDF object at offset {start}")
+    return chunk[head.end() : chunk.rindex(b"endobj", start, end)]
+
+
+def _renumber(body: bytes, renumbered: dict[int, int]) -> bytes:
+    """Rewrites references in the dictionary; a stream after it is copied untouched."""
+    stream = _STREAM_START.search(body)
+    split = stream.end() if stream else len(body)
+    head = _REFERENCE.sub(lambda match: b"%d 0 R" % renumbered[int(match[1])], body[:split])
+    return head + body[split:]
+
+
+def _number_after(key: bytes, text: bytes) -> int:
+    match = re.search(re.escape(key) + rb"\s+(\d+)", text)
+    if match is None:
+        raise ValueError(f"no {key.decode()} in a PDF chunk")
+    return int(match[1])
+
+
+def _pdf_text(text: str) -> bytes:
+    """A PDF text string in UTF-16BE with its byte order mark, as hex."""
+    return ("\ufeff" + text).encode("utf-16-be").hex().upper().encode()

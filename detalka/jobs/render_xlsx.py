@@ -1,0 +1,150 @@
+"""XLSX, a spreadsheet: openpyxl in write-only mode, so rows go to disk as they come.
+
+Layout: the first sheet, «Сводка», holds the header (label, value) and then every section's
+title with its totals. Each section follows on a sheet of its own: one row of column titles,
+then the rows. A section longer than ``max_rows_per_sheet`` data rows continues on
+«<title> (2)», «<title> (3)», … each starting with the column titles again.
+
+Cells are typed: money is a number with a ruble format, datetimes are Excel datetimes in the
+report's zone (Excel has no zones), and text, phone numbers included, is always a string cell,
+never a formula or a number.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, BinaryIO
+
+from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
+from openpyxl.styles import Font  # type: ignore[import-untyped]
+from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+from detalka.jobs.renderers import REPORT_TITLE, RowCounter, human_header, total_kind
+from detalka.jobs.report import Cell, ColumnKind, Progress, Report, Section
+from detalka.models.enums import ReportFormat
+
+MAX_ROWS_PER_SHEET = 1_048_575  # Excel's 1,048,576 rows, less the column titles
+MAX_TEXT = 32_767  # characters Excel keeps in one cell
+MAX_SHEET_TITLE = 31
+SUMMARY_TITLE = "Сводка"
+
+MONEY_FORMAT = '#,##0.00 "₽"'
+DATETIME_FORMAT = "DD.MM.YYYY HH:MM:SS"
+DATE_FORMAT = "DD.MM.YYYY"
+_WIDTHS = {
+    ColumnKind.TEXT: 45,
+    ColumnKind.PHONE: 16,
+    ColumnKind.MONEY: 15,
+    ColumnKind.INTEGER: 12,
+    ColumnKind.DATETIME: 20,
+    ColumnKind.DATE: 12,
+}
+_BOLD = Font(bold=True)
+_TITLE_FONT = Font(bold=True, size=14)
+_NOT_IN_SHEET_TITLES = str.maketrans({char: " " for char in "[]:*?/\\"})
+
+Sheet = Any  # openpyxl's WriteOnlyWorksheet, untyped
+
+
+class XlsxRenderer:
+    format = ReportFormat.XLSX
+    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    extension = "xlsx"
+
+    def __init__(self, max_rows_per_sheet: int = MAX_ROWS_PER_SHEET) -> None:
+        self.max_rows_per_sheet = max_rows_per_sheet
+
+    async def render(self, report: Report, out: BinaryIO, progress: Progress) -> int:
+        workbook = Workbook(write_only=True)
+        titles = _SheetTitles()
+        _write_summary(workbook.create_sheet(titles.claim(SUMMARY_TITLE)), report)
+        counter = RowCounter(progress)
+        for section in report.sections:
+            sheet: Sheet = None
+            on_sheet = parts = 0
+            async for row in section.rows:
+                if sheet is None or on_sheet == self.max_rows_per_sheet:
+                    parts += 1
+                    sheet = _table_sheet(workbook, titles.claim(section.title, parts), section)
+                    on_sheet = 0
+                kinds = zip(row, section.columns, strict=True)
+                sheet.append([_cell(sheet, value, column.kind) for value, column in kinds])
+                on_sheet += 1
+                await counter.add()
+            if sheet is None:  # no rows: the sheet still shows the columns
+                _table_sheet(workbook, titles.claim(section.title), section)
+        workbook.save(out)
+        return await counter.finish()
+
+
+def _write_summary(sheet: Sheet, report: Report) -> None:
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 45
+    sheet.append([_styled(sheet, REPORT_TITLE, _TITLE_FONT)])
+    for label, value in human_header(report.header):
+        sheet.append([_cell(sheet, label, ColumnKind.TEXT), _cell(sheet, value, ColumnKind.TEXT)])
+    for section in report.sections:
+        sheet.append([])
+        sheet.append([_styled(sheet, section.title, _BOLD)])
+        for label, total in section.totals:
+            value_cell = _cell(sheet, total, total_kind(total))
+            sheet.append([_cell(sheet, label, ColumnKind.TEXT), value_cell])
+
+
+def _table_sheet(workbook: Any, title: str, section: Section) -> Sheet:
+    sheet = workbook.create_sheet(title)
+    for index, column in enumerate(section.columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS[column.kind]
+    sheet.freeze_panes = "A2"
+    sheet.append([_styled(sheet, column.title, _BOLD) for column in section.columns])
+    return sheet
+
+
+def _styled(sheet: Sheet, text: str, font: Any) -> Any:
+    cell = _cell(sheet, text, ColumnKind.TEXT)
+    cell.font = font
+    return cell
+
+
+def _cell(sheet: Sheet, value: Cell, kind: ColumnKind) -> Any:
+    if isinstance(value, str):
+        # Set the value, then the type: openpyxl reads "=..." as a formula otherwise.
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT])
+        cell.data_type = "s"
+        return cell
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
+        cell.number_format = DATETIME_FORMAT
+        return cell
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, date):
+        cell.number_format = DATE_FORMAT
+    elif isinstance(value, Decimal) and kind is ColumnKind.MONEY:
+        cell.number_format = MONEY_FORMAT
+    return cell
+
+
+class _SheetTitles:
+    """Sheet titles Excel accepts: at most 31 characters, none of []:*?/\\, unique."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def claim(self, title: str, part: int = 1) -> str:
+        base = title.translate(_NOT_IN_SHEET_TITLES).strip().strip("'") or "Раздел"
+        candidate, suffix = base[:MAX_SHEET_TITLE], part
+        if part > 1:
+            candidate = _with_suffix(base, part)
+        while candidate.casefold() in self._taken:
+            suffix += 1
+            candidate = _with_suffix(base, suffix)
+        self._taken.add(candidate.casefold())
+        return candidate
+
+
+def _with_suffix(base: str, number: int) -> str:
+    suffix = f" ({number})"
+    return base[: MAX_SHEET_TITLE - len(suffix)] + suffix
