@@ -131,6 +131,8 @@ class IdempotencyKey(Model):
     )
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
+    order_id: int
+
     class Meta:
         table = "idempotency_key"
         unique_together = (("subscriber", "key"),)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from tortoise import connections
@@ -15,6 +16,7 @@ from tortoise.expressions import Q
 
 from detalka.models.account import Payment
 from detalka.models.enums import UsageKind
+from detalka.models.money import from_kopecks
 from detalka.models.usage import UsageRecord
 
 
@@ -158,3 +160,35 @@ async def payments_page(
         moment, last_id = after
         query = query.filter(Q(occurred_at__gt=moment) | Q(occurred_at=moment, id__gt=last_id))
     return await query.order_by("occurred_at", "id").limit(limit)
+
+
+async def count_payments(subscriber_id: int, start: datetime, end: datetime) -> int:
+    return await Payment.filter(
+        subscriber_id=subscriber_id, occurred_at__gte=start, occurred_at__lt=end
+    ).count()
+
+
+async def main_balance_movement(
+    subscriber_id: int, start: datetime, end: datetime
+) -> tuple[Decimal, Decimal]:
+    """(payments, charges taken from the main balance) in [start, end), summed in SQL."""
+    db = _db()
+    bounds = [subscriber_id, _param(db, start), _param(db, end)]
+    paid = await db.execute_query_dict(
+        _sql(
+            db,
+            "SELECT COALESCE(SUM(amount), 0) AS kopecks FROM payment"
+            " WHERE subscriber_id = ? AND occurred_at >= ? AND occurred_at < ?",
+        ),
+        bounds,
+    )
+    charged = await db.execute_query_dict(
+        _sql(
+            db,
+            "SELECT COALESCE(SUM(cost), 0) AS kopecks FROM usage_record"
+            " WHERE subscriber_id = ? AND occurred_at >= ? AND occurred_at < ?"
+            " AND charged_from = 'MAIN'",
+        ),
+        bounds,
+    )
+    return from_kopecks(int(paid[0]["kopecks"])), from_kopecks(int(charged[0]["kopecks"]))

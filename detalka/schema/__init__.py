@@ -14,6 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 from detalka.schema.account import AccountQuery
 from detalka.schema.auth import AuthMutation
 from detalka.schema.catalog import CatalogQuery
+from detalka.schema.orders import OrdersMutation
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -28,7 +29,7 @@ def _query_type() -> type:
 
 
 @strawberry.type(name="Mutation", description="Everything a client can change.")
-class Mutation(AuthMutation):
+class Mutation(AuthMutation, OrdersMutation):
     pass
 
 

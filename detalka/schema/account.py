@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from strawberry import relay
 
 from detalka.models import ApiToken as ApiTokenRow
+from detalka.models import Document as DocumentRow
 from detalka.models import Subscriber as SubscriberRow
 from detalka.models import Tariff as TariffRow
 from detalka.models.queries import payments_page, usage_page
@@ -44,9 +45,11 @@ from detalka.schema.scalars import Money
 
 if TYPE_CHECKING:
     from detalka.schema.auth import ApiToken
+    from detalka.schema.orders import DetailOrderConnection, Document
 
 ACCOUNT = "account:read"
 USAGE = "usage:read"
+ORDERS = "orders:read"
 
 
 def _page_info(edges: list[Any], has_next: bool, after: str | None) -> PageInfo:
@@ -217,6 +220,44 @@ class Subscriber(relay.Node):
             )
         except UserFacingError as error:
             raise GraphQLError(error.message, extensions={"code": str(error.code)}) from None
+
+    @strawberry.field(description="Ordered reports, newest first.", extensions=needs(ORDERS))
+    async def detail_orders(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size, up to 100.")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="`endCursor` of the page before.")
+        ] = None,
+    ) -> Annotated[DetailOrderConnection, strawberry.lazy("detalka.schema.orders")]:
+        from detalka.schema.orders import DetailOrderConnection, DetailOrderEdge, load_orders
+
+        size = page_size(first)
+        found = await load_orders(info, self.pk, before=decode_cursor(after), limit=size + 1)
+        edges = [
+            DetailOrderEdge(cursor=encode_cursor(o.created_at, o.pk), node=o) for o in found[:size]
+        ]
+        return DetailOrderConnection(
+            edges=edges, page_info=_page_info(edges, len(found) > size, after)
+        )
+
+    @strawberry.field(
+        description="The personal archive: ready documents until they expire, newest first.",
+        extensions=needs(ORDERS),
+    )
+    async def documents(
+        self, info: Info
+    ) -> list[Annotated[Document, strawberry.lazy("detalka.schema.orders")]]:
+        from detalka.schema.orders import Document
+
+        rows = await DocumentRow.filter(
+            order__subscriber_id=self.pk,
+            deleted_at=None,
+            expires_at__gt=info.context.services.clock.now(),
+        ).order_by("-created_at", "-id")
+        return [Document.from_row(r, info.context.settings.public_url) for r in rows]
 
     @strawberry.field(
         description="The subscriber's API tokens, newest first.", extensions=session_only()

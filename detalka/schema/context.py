@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,8 @@ class Services:
     clock: Clock
     sms: SmsSender
     captcha: CaptchaFactory
+    # Sends the render message of a committed order (the broker, or a test's own queue).
+    enqueue_render: Callable[[int], Awaitable[None]]
 
 
 @dataclass

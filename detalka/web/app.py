@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
 from detalka.adapters.captchas import CaptchaFactory, ImageCaptchaFactory
 from detalka.adapters.sms import SmsSender, sms_sender
+from detalka.adapters.storage import FileStorage
 from detalka.clock import Clock, SystemClock
 from detalka.db import open_database
+from detalka.jobs.actors import Jobs, create_jobs
+from detalka.jobs.runtime import WorkerProcess, send
 from detalka.schema.context import Services
 from detalka.settings import Settings
+from detalka.web.files import download_endpoint
 from detalka.web.graphql import GraphQLApp
 from detalka.web.health import healthz, readyz
 
@@ -25,26 +31,33 @@ def create_app(
     clock: Clock | None = None,
     captcha: CaptchaFactory | None = None,
     sms: SmsSender | None = None,
+    jobs: Jobs | None = None,
 ) -> Starlette:
     """The ASGI app. ``open_db=False`` when the caller already holds the database open;
-    tests pass their own clock, captcha factory or SMS sender."""
+    tests pass their own clock, captcha factory, SMS sender or jobs."""
+    clock = clock or SystemClock()
+    jobs = jobs or create_jobs(settings)
     services = Services(
         settings=settings,
-        clock=clock or SystemClock(),
+        clock=clock,
         sms=sms or sms_sender(settings.sms_gateway_url, settings.outbox_dir),
         captcha=captcha or ImageCaptchaFactory(),
+        enqueue_render=jobs.enqueue_render,
     )
+    embedded = urlsplit(settings.broker_url).scheme == "memory"
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if not open_db:
+        async with AsyncExitStack() as stack:
+            if open_db:
+                ctx = await open_database(settings)
+                stack.push_async_callback(ctx.close_connections)
+            if embedded:
+                # The embedded mode's worker and housekeeping run in this process.
+                stack.enter_context(WorkerProcess(jobs.broker))
+                housekeeping = asyncio.create_task(_housekeeping(jobs))
+                stack.callback(housekeeping.cancel)
             yield
-            return
-        ctx = await open_database(settings)
-        try:
-            yield
-        finally:
-            await ctx.close_connections()
 
     graphql = GraphQLApp(services)
     return Starlette(
@@ -53,6 +66,15 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/files/{token}", download_endpoint(FileStorage(settings.files_dir), clock)),
         ],
         lifespan=lifespan,
     )
+
+
+async def _housekeeping(jobs: Jobs, every_s: float = 60.0) -> None:
+    """Purge expired documents and re-send stuck orders, once a minute."""
+    while True:
+        await send(jobs.reap)
+        await send(jobs.purge)
+        await asyncio.sleep(every_s)

@@ -1,0 +1,334 @@
+"""Fill a Report for an order from the model-level queries (the numbers of ``expenses``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from detalka.jobs.report import Cell, Column, ColumnKind, ExpenseChart, Header, Report, Section
+from detalka.models import Balance, DetailOrder, PackageAllowance, PromisedPayment, Subscriber
+from detalka.models.enums import ReportSection, UsageKind
+from detalka.models.money import from_kopecks
+from detalka.models.queries import (
+    count_payments,
+    main_balance_movement,
+    package_units_used,
+    payments_page,
+    usage_page,
+    usage_totals_by_kind,
+)
+from detalka.resolvers.overview import ExpenseCategory, ExpensesView, expenses
+from detalka.resolvers.periods import Period, month_of
+
+PAGE = 1000
+CATEGORY_TITLES = {
+    ExpenseCategory.CALLS: "Звонки",
+    ExpenseCategory.MESSAGES: "Сообщения",
+    ExpenseCategory.MOBILE_INTERNET: "Мобильный интернет",
+    ExpenseCategory.SUBSCRIPTION: "Абонентская плата",
+    ExpenseCategory.ONE_TIME: "Разовые списания",
+    ExpenseCategory.ROAMING: "Роуминг",
+}
+SECTION_TITLES = {
+    ReportSection.SUMMARY: "Сводка расходов",
+    ReportSection.BALANCES: "Основной баланс",
+    ReportSection.PACKAGES: "Пакеты",
+    ReportSection.PROMISED_PAYMENTS: "Обещанные платежи",
+    ReportSection.CALLS: "Звонки",
+    ReportSection.MESSAGES: "Сообщения",
+    ReportSection.MOBILE_INTERNET: "Мобильный интернет",
+    ReportSection.CHARGES: "Начисления",
+    ReportSection.PAYMENTS: "Платежи",
+}
+_KINDS = {
+    ReportSection.CALLS: (UsageKind.CALL,),
+    ReportSection.MESSAGES: (UsageKind.SMS, UsageKind.MMS),
+    ReportSection.MOBILE_INTERNET: (UsageKind.DATA,),
+    ReportSection.CHARGES: (UsageKind.SUBSCRIPTION_FEE, UsageKind.ONE_TIME, UsageKind.ROAMING),
+}
+_DIRECTION = {"IN": "входящий", "OUT": "исходящий"}
+_USAGE_COLUMNS = {
+    ReportSection.CALLS: [
+        Column("Дата и время", ColumnKind.DATETIME),
+        Column("Направление", ColumnKind.TEXT),
+        Column("Номер", ColumnKind.PHONE),
+        Column("Длительность, с", ColumnKind.INTEGER),
+        Column("Из пакета, мин", ColumnKind.INTEGER),
+        Column("Зона", ColumnKind.TEXT),
+        Column("Описание", ColumnKind.TEXT),
+        Column("Стоимость, ₽", ColumnKind.MONEY),
+    ],
+    ReportSection.MESSAGES: [
+        Column("Дата и время", ColumnKind.DATETIME),
+        Column("Направление", ColumnKind.TEXT),
+        Column("Номер", ColumnKind.PHONE),
+        Column("Вид", ColumnKind.TEXT),
+        Column("Из пакета, шт", ColumnKind.INTEGER),
+        Column("Зона", ColumnKind.TEXT),
+        Column("Описание", ColumnKind.TEXT),
+        Column("Стоимость, ₽", ColumnKind.MONEY),
+    ],
+    ReportSection.MOBILE_INTERNET: [
+        Column("Дата и время", ColumnKind.DATETIME),
+        Column("Объём, КБ", ColumnKind.INTEGER),
+        Column("Из пакета, МБ", ColumnKind.INTEGER),
+        Column("Зона", ColumnKind.TEXT),
+        Column("Описание", ColumnKind.TEXT),
+        Column("Стоимость, ₽", ColumnKind.MONEY),
+    ],
+    ReportSection.CHARGES: [
+        Column("Дата и время", ColumnKind.DATETIME),
+        Column("Описание", ColumnKind.TEXT),
+        Column("Списано с баланса", ColumnKind.TEXT),
+        Column("Стоимость, ₽", ColumnKind.MONEY),
+    ],
+}
+
+
+async def build_report(order: DetailOrder, generated_at: datetime) -> Report:
+    subscriber = await Subscriber.get(id=order.subscriber_id).select_related(
+        "home_region", "tariff"
+    )
+    zone = ZoneInfo(subscriber.home_region.time_zone)
+    period = Period(order.period_from, order.period_to, zone)
+    spent = await expenses(subscriber.id, period)
+    chosen = [ReportSection(s) for s in order.sections]
+    counts = await _row_counts(subscriber.id, period, spent)
+    sections = [await _section(code, subscriber, period, spent, counts) for code in chosen]
+    return Report(
+        header=Header(
+            msisdn=subscriber.msisdn,
+            full_name=subscriber.full_name,
+            region_name=subscriber.home_region.name,
+            tariff_name=subscriber.tariff.name,
+            period_from=period.first,
+            period_to=period.last,
+            time_zone=zone.key,
+            generated_at=generated_at.astimezone(zone),
+        ),
+        sections=sections,
+        chart=ExpenseChart(
+            by_day=spent.by_day,
+            by_category=[(CATEGORY_TITLES[c.category], c.amount) for c in spent.by_category],
+            total=spent.total,
+        ),
+        estimated_rows=max(1, sum(counts.get(code, 0) for code in chosen)),
+    )
+
+
+async def estimate_rows(subscriber_id: int, period: Period, sections: Sequence[str]) -> int:
+    counts = await _row_counts(subscriber_id, period, await expenses(subscriber_id, period))
+    return sum(counts.get(ReportSection(s), 0) for s in sections)
+
+
+async def _row_counts(
+    subscriber_id: int, period: Period, spent: ExpensesView
+) -> dict[ReportSection, int]:
+    by_kind: dict[UsageKind, int] = {}
+    for total in await usage_totals_by_kind(subscriber_id, period.slices()):
+        by_kind[total.kind] = by_kind.get(total.kind, 0) + total.count
+    counts = {code: sum(by_kind.get(k, 0) for k in kinds) for code, kinds in _KINDS.items()}
+    counts[ReportSection.PAYMENTS] = await count_payments(subscriber_id, period.start, period.end)
+    counts[ReportSection.SUMMARY] = len(spent.by_category)
+    counts[ReportSection.BALANCES] = 4
+    return counts
+
+
+async def _section(
+    code: ReportSection,
+    subscriber: Subscriber,
+    period: Period,
+    spent: ExpensesView,
+    counts: dict[ReportSection, int],
+) -> Section:
+    title = SECTION_TITLES[code]
+    if code in _KINDS:
+        kinds = _KINDS[code]
+        total = await _kinds_total(subscriber.id, period, kinds)
+        return Section(
+            code,
+            title,
+            _USAGE_COLUMNS[code],
+            _usage_rows(code, subscriber.id, period, kinds),
+            [("Итого", total), ("Записей", counts.get(code, 0))],
+        )
+    if code == ReportSection.SUMMARY:
+        return Section(
+            code,
+            title,
+            [
+                Column("Категория", ColumnKind.TEXT),
+                Column("Количество", ColumnKind.INTEGER),
+                Column("Сумма, ₽", ColumnKind.MONEY),
+            ],
+            _rows([(CATEGORY_TITLES[c.category], c.count, c.amount) for c in spent.by_category]),
+            [("Итого расходов", spent.total)],
+        )
+    if code == ReportSection.BALANCES:
+        return await _balances(subscriber, period)
+    if code == ReportSection.PAYMENTS:
+        return Section(
+            code,
+            title,
+            [
+                Column("Дата и время", ColumnKind.DATETIME),
+                Column("Способ", ColumnKind.TEXT),
+                Column("Описание", ColumnKind.TEXT),
+                Column("Сумма, ₽", ColumnKind.MONEY),
+            ],
+            _payment_rows(subscriber.id, period),
+            [("Итого", (await main_balance_movement(subscriber.id, period.start, period.end))[0])],
+        )
+    if code == ReportSection.PACKAGES:
+        return await _packages(subscriber, period)
+    return await _promised(subscriber, period)
+
+
+async def _rows(rows: list[tuple[Cell, ...]]) -> AsyncIterator[tuple[Cell, ...]]:
+    for row in rows:
+        yield row
+
+
+async def _kinds_total(subscriber_id: int, period: Period, kinds: Sequence[UsageKind]) -> Decimal:
+    totals = await usage_totals_by_kind(subscriber_id, period.slices())
+    return from_kopecks(sum(t.kopecks for t in totals if t.kind in kinds))
+
+
+async def _usage_rows(
+    code: ReportSection, subscriber_id: int, period: Period, kinds: Sequence[UsageKind]
+) -> AsyncIterator[tuple[Cell, ...]]:
+    after: tuple[datetime, int] | None = None
+    while True:
+        page = await usage_page(
+            subscriber_id, period.start, period.end, kinds=kinds, after=after, limit=PAGE
+        )
+        for r in page:
+            at = r.occurred_at.astimezone(period.zone)
+            direction = _DIRECTION.get(r.direction or "", "")
+            zone = r.zone or ""
+            if code == ReportSection.CALLS:
+                yield (
+                    at,
+                    direction,
+                    r.counterparty,
+                    r.duration_s,
+                    r.package_units,
+                    zone,
+                    r.description,
+                    r.cost,
+                )
+            elif code == ReportSection.MESSAGES:
+                yield (
+                    at,
+                    direction,
+                    r.counterparty,
+                    str(r.kind),
+                    r.package_units,
+                    zone,
+                    r.description,
+                    r.cost,
+                )
+            elif code == ReportSection.MOBILE_INTERNET:
+                yield (at, r.volume_kb, r.package_units, zone, r.description, r.cost)
+            else:
+                balance = "бонусный" if r.charged_from == "BONUS" else "основной"
+                yield (at, r.description, balance, r.cost)
+        if len(page) < PAGE:
+            return
+        after = (page[-1].occurred_at, page[-1].id)
+
+
+async def _payment_rows(subscriber_id: int, period: Period) -> AsyncIterator[tuple[Cell, ...]]:
+    after: tuple[datetime, int] | None = None
+    while True:
+        page = await payments_page(subscriber_id, period.start, period.end, after=after, limit=PAGE)
+        for p in page:
+            yield (p.occurred_at.astimezone(period.zone), str(p.method), p.description, p.amount)
+        if len(page) < PAGE:
+            return
+        after = (page[-1].occurred_at, page[-1].id)
+
+
+async def _balances(subscriber: Subscriber, period: Period) -> Section:
+    main = await Balance.get_or_none(subscriber_id=subscriber.id, kind="MAIN")
+    current = main.amount if main else Decimal("0.00")
+    # Walk back from today's balance: opening = now - (payments - charges since the start).
+    far_future = period.end.replace(year=period.end.year + 100)
+    since_in, since_out = await main_balance_movement(subscriber.id, period.start, far_future)
+    paid, charged = await main_balance_movement(subscriber.id, period.start, period.end)
+    opening = current - since_in + since_out
+    closing = opening + paid - charged
+    return Section(
+        ReportSection.BALANCES,
+        SECTION_TITLES[ReportSection.BALANCES],
+        [Column("Показатель", ColumnKind.TEXT), Column("Сумма, ₽", ColumnKind.MONEY)],
+        _rows(
+            [
+                ("Баланс на начало периода", opening),
+                ("Поступления", paid),
+                ("Списания с основного баланса", charged),
+                ("Баланс на конец периода", closing),
+            ]
+        ),
+        [("Начало + поступления − списания = конец", closing)],
+    )
+
+
+async def _packages(subscriber: Subscriber, period: Period) -> Section:
+    allowances = await PackageAllowance.filter(tariff_id=subscriber.tariff_id).order_by("kind")
+    usage_of = {"VOICE": UsageKind.CALL, "SMS": UsageKind.SMS, "DATA": UsageKind.DATA}
+    rows: list[tuple[Cell, ...]] = []
+    month = month_of(period.start, period.zone)
+    while month.first <= period.last:
+        used = await package_units_used(subscriber.id, month.start, month.end)
+        for a in allowances:
+            taken = used.get(usage_of[str(a.kind)], 0)
+            rows.append(
+                (f"{month.first:%m.%Y}", a.name, a.included, taken, max(a.included - taken, 0))
+            )
+        month = month_of(month.end, period.zone)
+    return Section(
+        ReportSection.PACKAGES,
+        SECTION_TITLES[ReportSection.PACKAGES],
+        [
+            Column("Месяц", ColumnKind.TEXT),
+            Column("Пакет", ColumnKind.TEXT),
+            Column("Включено", ColumnKind.INTEGER),
+            Column("Использовано", ColumnKind.INTEGER),
+            Column("Остаток", ColumnKind.INTEGER),
+        ],
+        _rows(rows),
+    )
+
+
+async def _promised(subscriber: Subscriber, period: Period) -> Section:
+    taken = await PromisedPayment.filter(
+        subscriber_id=subscriber.id, taken_at__gte=period.start, taken_at__lt=period.end
+    ).order_by("taken_at", "id")
+    rows: list[tuple[Cell, ...]] = [
+        (
+            p.taken_at.astimezone(period.zone),
+            p.due_at.astimezone(period.zone),
+            p.amount,
+            p.fee,
+            p.repaid,
+            p.amount + p.fee - p.repaid,
+        )
+        for p in taken
+    ]
+    return Section(
+        ReportSection.PROMISED_PAYMENTS,
+        SECTION_TITLES[ReportSection.PROMISED_PAYMENTS],
+        [
+            Column("Взят", ColumnKind.DATETIME),
+            Column("Срок", ColumnKind.DATETIME),
+            Column("Сумма, ₽", ColumnKind.MONEY),
+            Column("Комиссия, ₽", ColumnKind.MONEY),
+            Column("Погашено, ₽", ColumnKind.MONEY),
+            Column("Долг, ₽", ColumnKind.MONEY),
+        ],
+        _rows(rows),
+        [("Долг", sum((p.amount + p.fee - p.repaid for p in taken), Decimal("0.00")))],
+    )

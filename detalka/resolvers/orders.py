@@ -1,0 +1,275 @@
+"""Detail orders: review, place (idempotently), cancel; the message goes after the commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from detalka.models import DetailOrder, IdempotencyKey, Store, Subscriber
+from detalka.models.enums import (
+    DeliveryMethod,
+    DeliveryStatus,
+    DetailOrderStatus,
+    ReportFormat,
+    ReportSection,
+)
+from detalka.resolvers.errors import ErrorCode, UserFacingError
+from detalka.resolvers.periods import Period, checked_period
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+# A pragmatic address check: one @, a dot in the domain, no spaces; the mail server decides.
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
+Enqueue = Callable[[int], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    """What the subscriber asked for, as given."""
+
+    period_from: date
+    period_to: date
+    format: ReportFormat
+    delivery: DeliveryMethod
+    sections: list[ReportSection] | None
+    email: str | None
+    store_id: int | None
+    idempotency_key: str | None
+
+
+@dataclass(frozen=True)
+class NormalizedOrder:
+    """The order as it will be placed: defaults filled in, every rule checked."""
+
+    period: Period
+    format: ReportFormat
+    delivery: DeliveryMethod
+    sections: list[ReportSection]
+    email: str | None
+    store: Store | None
+
+    def fingerprint(self) -> str:
+        data = {
+            "from": self.period.first.isoformat(),
+            "to": self.period.last.isoformat(),
+            "format": str(self.format),
+            "delivery": str(self.delivery),
+            "sections": [str(s) for s in self.sections],
+            "email": self.email,
+            "store": self.store.id if self.store else None,
+        }
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+async def normalize(
+    request: OrderRequest, subscriber: Subscriber, now: datetime, horizon_years: int
+) -> NormalizedOrder:
+    """Every problem with the request, as user errors with their own codes."""
+    errors: list[UserFacingError] = []
+    zone = ZoneInfo(subscriber.home_region.time_zone)
+    period: Period | None = None
+    try:
+        period = checked_period(
+            request.period_from, request.period_to, zone, now, horizon_years, "period"
+        )
+    except UserFacingError as error:
+        errors.append(error)
+    sections = _sections(request.sections, errors)
+    email = _email(request, subscriber, errors)
+    store = await _store(request, subscriber, errors)
+    if errors:
+        raise OrderRejected(errors)
+    assert period is not None
+    # Paper is printed at the store: it is always a print-ready PDF.
+    fmt = ReportFormat.PDF if request.delivery == DeliveryMethod.PAPER else request.format
+    return NormalizedOrder(period, fmt, request.delivery, sections, email, store)
+
+
+class OrderRejected(Exception):
+    def __init__(self, errors: list[UserFacingError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
+
+
+def _sections(
+    chosen: list[ReportSection] | None, errors: list[UserFacingError]
+) -> list[ReportSection]:
+    if chosen is None:
+        return list(ReportSection)
+    if not chosen:
+        errors.append(
+            UserFacingError(ErrorCode.NO_SECTIONS, "Выберите хотя бы один раздел.", ("sections",))
+        )
+    # In the order of the report, each once.
+    return [s for s in ReportSection if s in chosen]
+
+
+def _email(
+    request: OrderRequest, subscriber: Subscriber, errors: list[UserFacingError]
+) -> str | None:
+    if request.delivery != DeliveryMethod.EMAIL:
+        return None
+    email = (request.email or subscriber.email or "").strip()
+    if not email:
+        errors.append(
+            UserFacingError(
+                ErrorCode.EMAIL_REQUIRED, "Укажите адрес электронной почты.", ("email",)
+            )
+        )
+        return None
+    if not EMAIL.match(email) or len(email) > 254:
+        errors.append(
+            UserFacingError(ErrorCode.EMAIL_INVALID, "Адрес почты указан неверно.", ("email",))
+        )
+        return None
+    return email
+
+
+async def _store(
+    request: OrderRequest, subscriber: Subscriber, errors: list[UserFacingError]
+) -> Store | None:
+    if request.delivery != DeliveryMethod.PAPER:
+        return None
+    if request.store_id is None:
+        errors.append(
+            UserFacingError(ErrorCode.STORE_REQUIRED, "Выберите салон для получения.", ("storeId",))
+        )
+        return None
+    store = await Store.get_or_none(id=request.store_id).select_related("region")
+    if store is None:
+        errors.append(UserFacingError(ErrorCode.STORE_NOT_FOUND, "Салон не найден.", ("storeId",)))
+        return None
+    if store.region_id != subscriber.home_region_id:
+        errors.append(
+            UserFacingError(
+                ErrorCode.STORE_OUTSIDE_HOME_REGION,
+                "Бумажную детализацию выдают только в салонах домашнего региона "
+                f"«{subscriber.home_region.name}».",
+                ("storeId",),
+            )
+        )
+        return None
+    return store
+
+
+async def place_order(
+    request: OrderRequest,
+    subscriber: Subscriber,
+    now: datetime,
+    horizon_years: int,
+    enqueue: Enqueue,
+) -> DetailOrder:
+    """Save the order, then send its message; the same idempotency key gives the same order."""
+    order = await normalize(request, subscriber, now, horizon_years)
+    key = request.idempotency_key
+    if key is not None and not 1 <= len(key) <= 100:
+        raise OrderRejected(
+            [
+                UserFacingError(
+                    ErrorCode.IDEMPOTENCY_KEY_INVALID,
+                    "Ключ идемпотентности: от 1 до 100 символов.",
+                    ("idempotencyKey",),
+                )
+            ]
+        )
+    fingerprint = order.fingerprint()
+    if key is not None:
+        existing = await _existing(subscriber.id, key, fingerprint, now)
+        if existing is not None:
+            return existing
+    try:
+        async with in_transaction():
+            row = await DetailOrder.create(
+                subscriber_id=subscriber.id,
+                created_at=now,
+                updated_at=now,
+                region_id=subscriber.home_region_id,
+                period_from=order.period.first,
+                period_to=order.period.last,
+                format=order.format,
+                delivery=order.delivery,
+                sections=[str(s) for s in order.sections],
+                email=order.email,
+                store=order.store,
+                delivery_status=DeliveryStatus.NONE
+                if order.delivery == DeliveryMethod.ARCHIVE
+                else DeliveryStatus.PENDING,
+            )
+            if key is not None:
+                await IdempotencyKey.create(
+                    subscriber_id=subscriber.id,
+                    key=key,
+                    request_hash=fingerprint,
+                    order=row,
+                    created_at=now,
+                )
+    except IntegrityError:
+        # A concurrent request with the same key committed first: answer with its order.
+        assert key is not None
+        existing = await _existing(subscriber.id, key, fingerprint, now)
+        if existing is None:
+            raise
+        return existing
+    await dispatch(row, enqueue, now)
+    return row
+
+
+async def dispatch(order: DetailOrder, enqueue: Enqueue, now: datetime) -> None:
+    """Send the render message (after the commit). A failed send is left to the reaper."""
+    try:
+        await enqueue(order.id)
+    except Exception:  # the broker is down: the order stays PENDING, the reaper resends it
+        return
+    await DetailOrder.filter(id=order.id).update(enqueued_at=now)
+    order.enqueued_at = now
+
+
+async def _existing(
+    subscriber_id: int, key: str, fingerprint: str, now: datetime
+) -> DetailOrder | None:
+    await IdempotencyKey.filter(
+        subscriber_id=subscriber_id, key=key, created_at__lt=now - IDEMPOTENCY_TTL
+    ).delete()
+    found = await IdempotencyKey.get_or_none(subscriber_id=subscriber_id, key=key)
+    if found is None:
+        return None
+    if found.request_hash != fingerprint:
+        raise OrderRejected(
+            [
+                UserFacingError(
+                    ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                    "Этот ключ идемпотентности уже использован для другого заказа.",
+                    ("idempotencyKey",),
+                )
+            ]
+        )
+    return await DetailOrder.get(id=found.order_id)
+
+
+async def cancel_order(subscriber_id: int, order_id: int, now: datetime) -> DetailOrder:
+    canceled = await DetailOrder.filter(
+        id=order_id,
+        subscriber_id=subscriber_id,
+        status__in=[DetailOrderStatus.PENDING, DetailOrderStatus.RENDERING],
+    ).update(status=DetailOrderStatus.CANCELED, updated_at=now)
+    order = await DetailOrder.get_or_none(id=order_id, subscriber_id=subscriber_id)
+    if order is None:
+        raise OrderRejected([UserFacingError(ErrorCode.NOT_FOUND, "Заказ не найден.", ("id",))])
+    if not canceled:
+        raise OrderRejected(
+            [
+                UserFacingError(
+                    ErrorCode.NOTHING_TO_CANCEL,
+                    "Отменить можно только заказ, который ещё готовится.",
+                    ("id",),
+                )
+            ]
+        )
+    return order

@@ -1,0 +1,343 @@
+"""Detail orders and documents over GraphQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated, Self
+
+import strawberry
+from strawberry import relay
+
+from detalka.models import DetailOrder as OrderRow
+from detalka.models import Document as DocumentRow
+from detalka.models import Subscriber as SubscriberRow
+from detalka.models.enums import DeliveryMethod as DeliveryMethodEnum
+from detalka.models.enums import DeliveryStatus as DeliveryStatusEnum
+from detalka.models.enums import DetailOrderStatus as DetailOrderStatusEnum
+from detalka.models.enums import ReportFormat as ReportFormatEnum
+from detalka.models.enums import ReportSection as ReportSectionEnum
+from detalka.resolvers import orders
+from detalka.resolvers.errors import ErrorCode, UserFacingError
+from detalka.resolvers.periods import Period as PeriodValue
+from detalka.schema.catalog import Store
+from detalka.schema.context import Info
+from detalka.schema.errors import UserError
+from detalka.schema.overview import PageInfo, Period, PeriodInput
+from detalka.schema.permissions import needs
+
+DetailOrderStatus = strawberry.enum(
+    DetailOrderStatusEnum,
+    description="PENDING -> RENDERING -> READY -> EXPIRED, or FAILED, or CANCELED.",
+)
+DeliveryStatus = strawberry.enum(DeliveryStatusEnum, description="Where delivery stands.")
+DeliveryMethod = strawberry.enum(
+    DeliveryMethodEnum, description="ARCHIVE (personal archive), EMAIL, or PAPER at a store."
+)
+ReportFormat = strawberry.enum(
+    ReportFormatEnum, description="HTML page, PDF document, XLSX spreadsheet, CSV for machines."
+)
+ReportSection = strawberry.enum(ReportSectionEnum, description="A part of the report.")
+ORDERS_READ, ORDERS_WRITE = "orders:read", "orders:write"
+
+
+@strawberry.type(description="A rendered report in the personal archive, kept 72 hours.")
+class Document(relay.Node):
+    pk: relay.NodeID[int]
+    file_name: str = strawberry.field(description="File name in Russian, with extension.")
+    format: ReportFormat = strawberry.field(description="The format.")  # type: ignore[valid-type]
+    content_type: str = strawberry.field(description="MIME type.")
+    size_bytes: int = strawberry.field(description="Size of the file.")
+    sha256: str = strawberry.field(description="SHA-256 of the file, hex.")
+    created_at: datetime = strawberry.field(description="When it was made.")
+    expires_at: datetime = strawberry.field(description="When it is deleted.")
+    download_url: str = strawberry.field(
+        description="Capability URL: anyone with it can download until expiry (404/410 after)."
+    )
+
+    @classmethod
+    def from_row(cls, row: DocumentRow, base_url: str) -> Self:
+        return cls(
+            pk=row.id,
+            file_name=row.file_name,
+            format=row.format,
+            content_type=row.content_type,
+            size_bytes=row.size_bytes,
+            sha256=row.sha256,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            download_url=f"{base_url.rstrip('/')}/files/{row.download_token}",
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ids = [int(i) for i in node_ids]
+        viewer = info.context.viewer
+        if viewer is None or not viewer.can(ORDERS_READ):
+            return [None for _ in ids]
+        rows = {
+            r.id: r
+            for r in await DocumentRow.filter(
+                id__in=ids, order__subscriber_id=viewer.subscriber_id, deleted_at=None
+            )
+        }
+        base = info.context.settings.public_url
+        return [cls.from_row(rows[i], base) if i in rows else None for i in ids]
+
+
+@strawberry.type(description="An ordered billing-detail report and where it stands.")
+class DetailOrder(relay.Node):
+    pk: relay.NodeID[int]
+    status: DetailOrderStatus = strawberry.field(description="Where rendering stands.")  # type: ignore[valid-type]
+    period: Period = strawberry.field(description="The period, in the home region's zone.")
+    format: ReportFormat = strawberry.field(description="The format.")  # type: ignore[valid-type]
+    delivery: DeliveryMethod = strawberry.field(description="How it is delivered.")  # type: ignore[valid-type]
+    sections: list[ReportSection] = strawberry.field(description="Chosen sections.")  # type: ignore[valid-type]
+    email: str | None = strawberry.field(description="Address for EMAIL delivery.")
+    store: Store | None = strawberry.field(description="Store for PAPER delivery.")
+    delivery_status: DeliveryStatus = strawberry.field(description="Where delivery stands.")  # type: ignore[valid-type]
+    progress: float = strawberry.field(description="Rendering progress, 0..1.")
+    row_count: int | None = strawberry.field(description="Data rows in the ready report.")
+    created_at: datetime = strawberry.field(description="When it was placed.")
+    ready_at: datetime | None = strawberry.field(description="When it became READY.")
+    expires_at: datetime | None = strawberry.field(description="When its document goes.")
+    document: Document | None = strawberry.field(description="The file, while it is kept.")
+    failure_reason: str | None = strawberry.field(description="Why it FAILED.")
+
+    @classmethod
+    def from_row(
+        cls, row: OrderRow, zone: str, document: DocumentRow | None, base_url: str
+    ) -> Self:
+        from zoneinfo import ZoneInfo
+
+        live = document if document is not None and document.deleted_at is None else None
+        return cls(
+            pk=row.id,
+            status=row.status,
+            period=Period.of(PeriodValue(row.period_from, row.period_to, ZoneInfo(zone))),
+            format=row.format,
+            delivery=row.delivery,
+            sections=[ReportSectionEnum(s) for s in row.sections],
+            email=row.email,
+            store=Store.from_row(row.store) if row.store is not None else None,
+            delivery_status=row.delivery_status,
+            progress=row.progress,
+            row_count=row.row_count,
+            created_at=row.created_at,
+            ready_at=row.ready_at,
+            expires_at=row.expires_at,
+            document=Document.from_row(live, base_url) if live else None,
+            failure_reason=row.failure_reason,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ids = [int(i) for i in node_ids]
+        viewer = info.context.viewer
+        if viewer is None or not viewer.can(ORDERS_READ):
+            return [None for _ in ids]
+        found = {o.pk: o for o in await load_orders(info, viewer.subscriber_id, ids=ids)}
+        return [found.get(i) for i in ids]  # type: ignore[misc]
+
+
+async def load_orders(
+    info: Info,
+    subscriber_id: int,
+    *,
+    ids: list[int] | None = None,
+    before: tuple[datetime, int] | None = None,
+    limit: int = 100,
+) -> list[DetailOrder]:
+    """Orders with their region zone, store and document in a fixed number of queries."""
+    query = OrderRow.filter(subscriber_id=subscriber_id).select_related("region", "store__region")
+    if ids is not None:
+        query = query.filter(id__in=ids)
+    if before is not None:
+        moment, last_id = before
+        query = query.filter(created_at__lte=moment).exclude(created_at=moment, id__gte=last_id)
+    rows = await query.order_by("-created_at", "-id").limit(limit)
+    documents = {d.order_id: d for d in await DocumentRow.filter(order_id__in=[r.id for r in rows])}
+    base = info.context.settings.public_url
+    return [DetailOrder.from_row(r, r.region.time_zone, documents.get(r.id), base) for r in rows]
+
+
+@strawberry.type(description="An order and its cursor.")
+class DetailOrderEdge:
+    cursor: str = strawberry.field(description="Opaque position.")
+    node: DetailOrder = strawberry.field(description="The order.")
+
+
+@strawberry.type(description="A page of orders, newest first.")
+class DetailOrderConnection:
+    edges: list[DetailOrderEdge] = strawberry.field(description="The page.")
+    page_info: PageInfo = strawberry.field(description="Paging.")
+
+
+@strawberry.input(description="What to order: period, sections, delivery and format.")
+class DetailOrderInput:
+    period: PeriodInput = strawberry.field(description="Days, inclusive, any within 3 years.")
+    format: ReportFormat = strawberry.field(description="File format; PAPER is always PDF.")  # type: ignore[valid-type]
+    delivery: DeliveryMethod = strawberry.field(description="ARCHIVE, EMAIL or PAPER.")  # type: ignore[valid-type]
+    sections: list[ReportSection] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Sections; all when absent."
+    )
+    email: str | None = strawberry.field(
+        default=None, description="For EMAIL: the address; the one on file when absent."
+    )
+    store_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="For PAPER: a store in the home region."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Same key and input within 24 hours: the same order, never a second one.",
+    )
+
+
+@strawberry.type(description="The order as it would be placed, with an estimate; nothing saved.")
+class DetailOrderPreview:
+    period: Period = strawberry.field(description="The period.")
+    format: ReportFormat = strawberry.field(description="The format it will have.")  # type: ignore[valid-type]
+    delivery: DeliveryMethod = strawberry.field(description="The delivery.")  # type: ignore[valid-type]
+    sections: list[ReportSection] = strawberry.field(description="Sections, in report order.")  # type: ignore[valid-type]
+    email: str | None = strawberry.field(description="Where the email goes.")
+    store: Store | None = strawberry.field(description="Where the paper copy waits.")
+    estimated_rows: int = strawberry.field(description="Rows the report will have, about.")
+
+
+@strawberry.type(description="The review of an order.")
+class DetailOrderPreviewPayload:
+    preview: DetailOrderPreview | None = strawberry.field(description="Null when rejected.")
+    user_errors: list[UserError] = strawberry.field(description="Every problem with the input.")
+
+
+@strawberry.type(description="The order was accepted (or why not).")
+class DetailOrderCreatePayload:
+    order: DetailOrder | None = strawberry.field(description="The accepted order.")
+    user_errors: list[UserError] = strawberry.field(description="Every problem with the input.")
+
+
+@strawberry.input(description="Which order to cancel.")
+class DetailOrderCancelInput:
+    id: relay.GlobalID = strawberry.field(description="The order's ID.")
+
+
+@strawberry.type(description="The order, canceled (or why not).")
+class DetailOrderCancelPayload:
+    order: DetailOrder | None = strawberry.field(description="The order.")
+    user_errors: list[UserError] = strawberry.field(description="Problems with the input.")
+
+
+def _request(input: DetailOrderInput) -> orders.OrderRequest:
+    store_id = None
+    if input.store_id is not None:
+        given = input.store_id
+        # A foreign or malformed ID names no store: -1 reads as STORE_NOT_FOUND.
+        store_id = (
+            int(given.node_id) if given.type_name == "Store" and given.node_id.isdigit() else -1
+        )
+    return orders.OrderRequest(
+        period_from=input.period.from_,
+        period_to=input.period.to,
+        format=input.format,
+        delivery=input.delivery,
+        sections=None if input.sections is None else list(input.sections),
+        email=input.email,
+        store_id=store_id,
+        idempotency_key=input.idempotency_key,
+    )
+
+
+async def _subscriber(info: Info) -> SubscriberRow:
+    viewer = info.context.viewer
+    assert viewer is not None
+    return await SubscriberRow.get(id=viewer.subscriber_id).select_related("home_region")
+
+
+def _errors(rejected: orders.OrderRejected) -> list[UserError]:
+    return [UserError.from_error(e) for e in rejected.errors]
+
+
+@strawberry.type
+class OrdersMutation:
+    @strawberry.mutation(
+        description="Review an order: normalised, estimated, every problem listed; nothing saved.",
+        extensions=needs(ORDERS_WRITE),
+    )
+    async def detail_order_preview(
+        self,
+        info: Info,
+        input: Annotated[DetailOrderInput, strawberry.argument(description="The order.")],
+    ) -> DetailOrderPreviewPayload:
+        from detalka.jobs.report_data import estimate_rows
+
+        subscriber = await _subscriber(info)
+        services = info.context.services
+        try:
+            order = await orders.normalize(
+                _request(input), subscriber, services.clock.now(), services.settings.history_years
+            )
+        except orders.OrderRejected as rejected:
+            return DetailOrderPreviewPayload(preview=None, user_errors=_errors(rejected))
+        estimated = await estimate_rows(subscriber.id, order.period, order.sections)
+        preview = DetailOrderPreview(
+            period=Period.of(order.period),
+            format=order.format,
+            delivery=order.delivery,
+            sections=order.sections,
+            email=order.email,
+            store=Store.from_row(order.store) if order.store else None,
+            estimated_rows=estimated,
+        )
+        return DetailOrderPreviewPayload(preview=preview, user_errors=[])
+
+    @strawberry.mutation(
+        description="Place an order; it is accepted at once and rendered in the background.",
+        extensions=needs(ORDERS_WRITE),
+    )
+    async def detail_order_create(
+        self,
+        info: Info,
+        input: Annotated[DetailOrderInput, strawberry.argument(description="The order.")],
+    ) -> DetailOrderCreatePayload:
+        subscriber = await _subscriber(info)
+        services = info.context.services
+        try:
+            row = await orders.place_order(
+                _request(input),
+                subscriber,
+                services.clock.now(),
+                services.settings.history_years,
+                services.enqueue_render,
+            )
+        except orders.OrderRejected as rejected:
+            return DetailOrderCreatePayload(order=None, user_errors=_errors(rejected))
+        found = await load_orders(info, subscriber.id, ids=[row.id])
+        return DetailOrderCreatePayload(order=found[0], user_errors=[])
+
+    @strawberry.mutation(
+        description="Cancel an order that is still PENDING or RENDERING.",
+        extensions=needs(ORDERS_WRITE),
+    )
+    async def detail_order_cancel(
+        self,
+        info: Info,
+        input: Annotated[DetailOrderCancelInput, strawberry.argument(description="The order.")],
+    ) -> DetailOrderCancelPayload:
+        viewer = info.context.viewer
+        assert viewer is not None
+        try:
+            if input.id.type_name != "DetailOrder" or not input.id.node_id.isdigit():
+                raise orders.OrderRejected(
+                    [UserFacingError(ErrorCode.NOT_FOUND, "Заказ не найден.", ("id",))]
+                )
+            row = await orders.cancel_order(
+                viewer.subscriber_id, int(input.id.node_id), info.context.services.clock.now()
+            )
+        except orders.OrderRejected as rejected:
+            return DetailOrderCancelPayload(order=None, user_errors=_errors(rejected))
+        found = await load_orders(info, viewer.subscriber_id, ids=[row.id])
+        return DetailOrderCancelPayload(order=found[0], user_errors=[])
