@@ -508,3 +508,30 @@ async def test_pdf_saved_in_many_chunks_is_one_document_with_every_row_in_order(
     assert [match.start() for match in positions] == sorted(match.start() for match in positions)
     assert f"Страница {len(reader.pages)}" in text
     assert "Звонки (продолжение)" in text
+
+
+async def test_pdf_turns_to_landscape_when_a_section_has_many_columns() -> None:
+    # given the call columns the real report uses: eight of them, three of free text
+    columns = [
+        Column("Дата и время", ColumnKind.DATETIME),
+        Column("Направление", ColumnKind.TEXT),
+        Column("Номер", ColumnKind.PHONE),
+        Column("Длительность, с", ColumnKind.INTEGER),
+        Column("Из пакета, мин", ColumnKind.INTEGER),
+        Column("Зона", ColumnKind.TEXT),
+        Column("Описание", ColumnKind.TEXT),
+        Column("Стоимость, ₽", ColumnKind.MONEY),
+    ]
+    moment = datetime(2026, 10, 31, 23, 30, tzinfo=MOSCOW)
+    row = (moment, "исходящий", "+79031112233", 125, 3, "Домашний регион", "Звонок", Decimal(9))
+    report = make_report()
+    report.sections[0].columns = columns
+    report.sections[0].rows = OnceRows([row])
+
+    # when
+    data = await render(PdfRenderer(), report)
+
+    # then
+    page = PdfReader(io.BytesIO(data)).pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (842, 595)
+    assert "31.10.2026 23:30:00" in pdf_text(data)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from reportlab.lib.colors import Color, black  # type: ignore[import-untyped]
-from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
+from reportlab.lib.pagesizes import A4, landscape  # type: ignore[import-untyped]
 from reportlab.lib.utils import simpleSplit  # type: ignore[import-untyped]
 from reportlab.pdfbase.pdfmetrics import (  # type: ignore[import-untyped]
     registerFont,
@@ -47,15 +47,14 @@ FONTS = Path(__file__).parent / "fonts"
 FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 PAGES_PER_CHUNK = 200
 
-PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 36.0
-TOP, BOTTOM = PAGE_HEIGHT - MARGIN, MARGIN + 20
-WIDTH = PAGE_WIDTH - 2 * MARGIN
+BOTTOM = MARGIN + 20  # the footer sits below
 SIZE, ROW = 8.0, 11.0  # table text size and row height
 PAD = 3.0
 GREY, LIGHT, ZEBRA = Color(0.4, 0.4, 0.4), Color(0.9, 0.9, 0.9), Color(0.965, 0.965, 0.965)
 
-# The widest value each kind usually shows; TEXT columns share what is left.
+# The widest value each kind usually shows; TEXT columns share what is left, and the pages
+# turn to landscape when a section's columns leave less than _MIN_TEXT_WIDTH to each of them.
 _SAMPLES = {
     ColumnKind.DATETIME: "00.00.0000 00:00:00",
     ColumnKind.DATE: "00.00.0000",
@@ -64,6 +63,8 @@ _SAMPLES = {
     ColumnKind.INTEGER: "000 000",
 }
 _MIN_TEXT_WIDTH = 90.0
+_NARROWEST_TEXT = 40.0
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 _RIGHT_ALIGNED = {ColumnKind.MONEY, ColumnKind.INTEGER}
 
 
@@ -84,11 +85,12 @@ class PdfRenderer:
     async def render(self, report: Report, out: BinaryIO, progress: Progress) -> int:
         register_fonts()
         title = report_title(report.header)
-        pages = _Pages(_PdfJoiner(out), title, self.pages_per_chunk)
+        page_size = _page_size(report.sections)
+        pages = _Pages(_PdfJoiner(out), page_size, title, self.pages_per_chunk)
         _draw_header(pages, report)
         counter = RowCounter(progress)
         for section in report.sections:
-            table = _Table(section)
+            table = _Table(section, pages.width)
             table.start(pages)
             written = counter.count
             async for row in section.rows:
@@ -118,10 +120,11 @@ def _draw_totals(pages: _Pages, section: Section) -> None:
 class _Table:
     """Column widths, the column titles (repeated on each page) and the rows of one section."""
 
-    def __init__(self, section: Section) -> None:
+    def __init__(self, section: Section, width: float) -> None:
         self.section = section
         self.columns = section.columns
-        self.widths = _column_widths(section.columns)
+        self.width = width
+        self.widths = _column_widths(section.columns, width)
         self.titles = [
             simpleSplit(column.title, BOLD, SIZE, width - 2 * PAD) or [""]
             for column, width in zip(self.columns, self.widths, strict=True)
@@ -144,23 +147,22 @@ class _Table:
         canvas, x, y = pages.canvas, MARGIN, pages.y
         if self.shaded:
             canvas.setFillColor(ZEBRA)
-            canvas.rect(MARGIN, y - ROW, WIDTH, ROW, stroke=0, fill=1)
+            canvas.rect(MARGIN, y - ROW, self.width, ROW, stroke=0, fill=1)
             canvas.setFillColor(black)
         self.shaded = not self.shaded
-        canvas.setFont(FONT, SIZE)
         for value, column, width in zip(row, self.columns, self.widths, strict=True):
-            text = _fit(human_cell(value, column.kind), width - 2 * PAD)
-            if column.kind in _RIGHT_ALIGNED:
-                canvas.drawRightString(x + width - PAD, y - 8, text)
-            else:
-                canvas.drawString(x + PAD, y - 8, text)
+            text, text_width = _fitted(human_cell(value, column.kind), width - 2 * PAD)
+            right = column.kind in _RIGHT_ALIGNED
+            canvas.drawString(x + width - PAD - text_width if right else x + PAD, y - 8, text)
             x += width
         pages.y -= ROW
 
     def _column_titles(self, pages: _Pages) -> None:
         canvas, x, y = pages.canvas, MARGIN, pages.y
         canvas.setFillColor(LIGHT)
-        canvas.rect(MARGIN, y - self.header_height, WIDTH, self.header_height, stroke=0, fill=1)
+        canvas.rect(
+            MARGIN, y - self.header_height, self.width, self.header_height, stroke=0, fill=1
+        )
         canvas.setFillColor(black)
         canvas.setFont(BOLD, SIZE)
         for column, lines, width in zip(self.columns, self.titles, self.widths, strict=True):
@@ -170,25 +172,42 @@ class _Table:
                 else:
                     canvas.drawString(x + PAD, y - 8 - index * ROW, text)
             x += width
+        canvas.setFont(FONT, SIZE)  # for the rows below, until the next titles
         pages.y -= self.header_height
         self.shaded = False
 
 
-def _column_widths(columns: list[Column]) -> list[float]:
-    fixed = {
+def _page_size(sections: list[Section]) -> tuple[float, float]:
+    portrait = A4[0] - 2 * MARGIN
+    crowded = any(_natural_width(section.columns) > portrait for section in sections)
+    width, height = landscape(A4) if crowded else A4
+    return float(width), float(height)
+
+
+def _natural_width(columns: list[Column]) -> float:
+    fixed = _fixed_widths(columns)
+    return sum(fixed.values()) + (len(columns) - len(fixed)) * _MIN_TEXT_WIDTH
+
+
+def _fixed_widths(columns: list[Column]) -> dict[int, float]:
+    """Widths of the columns that are not free text, by index: their sample or title."""
+    return {
         index: max(stringWidth(_SAMPLES[column.kind], FONT, SIZE), _longest_word(column.title))
         + 2 * PAD
         for index, column in enumerate(columns)
         if column.kind in _SAMPLES
     }
+
+
+def _column_widths(columns: list[Column], width: float) -> list[float]:
+    fixed = _fixed_widths(columns)
     texts = len(columns) - len(fixed)
-    left = WIDTH - sum(fixed.values())
-    text_width = max(left / texts, _MIN_TEXT_WIDTH) if texts else 0.0
-    widths = [fixed.get(index, text_width) for index in range(len(columns))]
-    spare = WIDTH - sum(widths)
-    if texts == 0 or spare < 0:  # fill the line, or squeeze everything to fit it
-        widths = [width * WIDTH / sum(widths) for width in widths]
-    return widths
+    room = width - sum(fixed.values())
+    if texts and room / texts >= _NARROWEST_TEXT:
+        return [fixed.get(index, room / texts) for index in range(len(columns))]
+    # No free text to take the room, or too little room: scale every column to the line.
+    widths = [fixed.get(index, _NARROWEST_TEXT) for index in range(len(columns))]
+    return [column * width / sum(widths) for column in widths]
 
 
 def _longest_word(title: str) -> float:
@@ -196,30 +215,51 @@ def _longest_word(title: str) -> float:
     return max((stringWidth(word, BOLD, SIZE) for word in title.split()), default=0.0)
 
 
-def _fit(text: str, width: float, font: str = FONT, size: float = SIZE) -> str:
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[: max(len(text) - max(len(text) // 8, 1), 0)]
-    return text + "…"
+def _fit(text: str, width: float, font: str, size: float) -> str:
+    return _fitted(text, width, font, size)[0]
+
+
+def _fitted(text: str, width: float, font: str = FONT, size: float = SIZE) -> tuple[str, float]:
+    """The text, cut with «…» if it is wider than ``width``, and its width."""
+    text = _CONTROLS.sub(" ", text)  # line breaks and tabs have no glyphs
+    text_width = stringWidth(text, font, size)
+    if text_width <= width:
+        return text, text_width
+    while text:
+        text = text[: len(text) - max(len(text) // 8, 1)]
+        text_width = stringWidth(text + "…", font, size)
+        if text_width <= width:
+            break
+    return text + "…", text_width
 
 
 class _Pages:
     """The page being drawn, its cursor ``y`` and footer; saves a chunk every so many pages."""
 
-    def __init__(self, joiner: _PdfJoiner, footer: str, pages_per_chunk: int) -> None:
+    def __init__(
+        self,
+        joiner: _PdfJoiner,
+        page_size: tuple[float, float],
+        footer: str,
+        pages_per_chunk: int,
+    ) -> None:
         self._joiner = joiner
+        self._page_size = page_size
+        self.width: float = page_size[0] - 2 * MARGIN
+        self.top: float = page_size[1] - MARGIN
         self._footer = footer
         self._pages_per_chunk = pages_per_chunk
         self._number = 1
         self._in_chunk = 0
         self._buffer = io.BytesIO()
         self.canvas = self._new_canvas()
-        self.y: float = TOP
+        self.y = self.top
 
     def _new_canvas(self) -> Canvas:
         self._buffer = io.BytesIO()
-        return Canvas(self._buffer, pagesize=A4, pageCompression=1, initialFontName=FONT)
+        return Canvas(
+            self._buffer, pagesize=self._page_size, pageCompression=1, initialFontName=FONT
+        )
 
     def room(self, height: float) -> bool:
         return self.y - height >= BOTTOM
@@ -233,14 +273,14 @@ class _Pages:
             self._save_chunk()
             self.canvas = self._new_canvas()
             self._in_chunk = 0
-        self.y = TOP
+        self.y = self.top
 
     def line(self, text: str, font: str, size: float, height: float, colour: Color = black) -> None:
         if not self.room(height):
             self.next_page()
         self.canvas.setFillColor(colour)
         self.canvas.setFont(font, size)
-        self.canvas.drawString(MARGIN, self.y - size, _fit(text, WIDTH, font, size))
+        self.canvas.drawString(MARGIN, self.y - size, _fit(text, self.width, font, size))
         self.canvas.setFillColor(black)
         self.y -= height
 
@@ -252,7 +292,7 @@ class _Pages:
         self.canvas.setFont(FONT, 9)
         self.canvas.drawString(MARGIN, self.y - 9, _fit(label, 125, FONT, 9))
         self.canvas.setFillColor(black)
-        self.canvas.drawString(MARGIN + 130, self.y - 9, _fit(value, WIDTH - 130, FONT, 9))
+        self.canvas.drawString(MARGIN + 130, self.y - 9, _fit(value, self.width - 130, FONT, 9))
         self.y -= 14
 
     def total(self, label: str, value: str) -> None:
@@ -261,8 +301,8 @@ class _Pages:
             self.next_page()
         self.canvas.setFont(BOLD, 9)
         value_width = stringWidth(value, BOLD, 9)
-        self.canvas.drawRightString(MARGIN + WIDTH, self.y - 9, value)
-        right = MARGIN + WIDTH - value_width - 12
+        self.canvas.drawRightString(MARGIN + self.width, self.y - 9, value)
+        right = MARGIN + self.width - value_width - 12
         self.canvas.drawRightString(right, self.y - 9, _fit(label, right - MARGIN, BOLD, 9))
         self.y -= 13
 
@@ -275,8 +315,8 @@ class _Pages:
         canvas = self.canvas
         canvas.setFillColor(GREY)
         canvas.setFont(FONT, 7)
-        canvas.drawString(MARGIN, MARGIN, _fit(self._footer, WIDTH - 80, FONT, 7))
-        canvas.drawRightString(MARGIN + WIDTH, MARGIN, f"Страница {self._number}")
+        canvas.drawString(MARGIN, MARGIN, _fit(self._footer, self.width - 80, FONT, 7))
+        canvas.drawRightString(MARGIN + self.width, MARGIN, f"Страница {self._number}")
         canvas.setFillColor(black)
 
     def _save_chunk(self) -> None:
