@@ -1,0 +1,73 @@
+"""`detalka serve` as the README starts it: one command, a seeded demo, GraphQL answering."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+REGIONS = "{ regions { code name timeZone } }"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_comes_up_seeded_and_answers_regions_and_the_demo_login(tmp_path: Path) -> None:
+    # given an empty data dir
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DETALKA_")}
+    env |= {"DETALKA_DATA_DIR": str(tmp_path / "var"), "DETALKA_CAPTCHA": "disabled"}
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "detalka", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        # when it has come up (migrate + seed + start), polled with a deadline
+        deadline = time.monotonic() + 180
+        while True:
+            assert process.poll() is None, (tmp_path / "serve.log").read_text()
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(0.5)
+        # then regions answer with their real time zones
+        body = httpx.post(f"{base}/graphql", json={"query": REGIONS}, timeout=10).json()
+        zones = {r["code"]: r["timeZone"] for r in body["data"]["regions"]}
+        assert zones["MOW"] == "Europe/Moscow"
+        assert zones["KGD"] == "Europe/Kaliningrad"
+        assert zones["PRI"] == "Asia/Vladivostok"
+        assert len(zones) >= 7
+        # and the printed demo login signs in
+        printed = (tmp_path / "serve.log").read_text()
+        assert "Demo login: +79001234567, region MOW, password demo-password" in printed
+        assert f"http://127.0.0.1:{port}/graphql" in printed
+        signed = httpx.post(
+            f"{base}/graphql",
+            json={
+                "query": "mutation { sessionCreate(input: {msisdn: \"+7 900 123-45-67\","
+                ' password: "demo-password", regionCode: "MOW"}) { token userErrors { code } } }'
+            },
+            timeout=10,
+        ).json()
+        assert signed["data"]["sessionCreate"]["userErrors"] == []
+        graphiql = httpx.get(f"{base}/graphql", headers={"Accept": "text/html"}, timeout=10)
+        assert graphiql.status_code == 200 and "graphiql" in graphiql.text.lower()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
