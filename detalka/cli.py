@@ -45,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     _add_listen_options(api)
     api.set_defaults(command=cmd_api)
 
+    worker = sub.add_parser("worker", help="distributed mode: run one Dramatiq worker process")
+    worker.add_argument("--threads", type=_positive, default=4)
+    worker.set_defaults(command=cmd_worker)
+
     sub.add_parser("migrate", help="apply database migrations").set_defaults(command=cmd_migrate)
 
     seed = sub.add_parser("seed", help="generate realistic data (deterministic for a seed)")
@@ -93,6 +97,23 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_api(settings: Settings, args: argparse.Namespace) -> int:
     return _run_api(settings, args)
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from detalka.jobs.actors import create_jobs
+    from detalka.jobs.runtime import WorkerProcess
+
+    jobs = create_jobs(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with WorkerProcess(jobs.broker, threads=args.threads):
+        print(f"Worker up: {args.threads} threads on {settings.broker_url}", flush=True)
+        stop.wait()
+    return 0
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
