@@ -17,7 +17,6 @@ from detalka.models.queries import (
     package_units_used,
     payments_page,
     usage_page,
-    usage_totals_by_kind,
 )
 from detalka.resolvers.overview import ExpenseCategory, ExpensesView, expenses
 from detalka.resolvers.periods import Period, month_of
@@ -127,7 +126,7 @@ async def _row_counts(
     subscriber_id: int, period: Period, spent: ExpensesView
 ) -> dict[ReportSection, int]:
     by_kind: dict[UsageKind, int] = {}
-    for total in await usage_totals_by_kind(subscriber_id, period.slices()):
+    for total in spent.totals:
         by_kind[total.kind] = by_kind.get(total.kind, 0) + total.count
     counts = {code: sum(by_kind.get(k, 0) for k in kinds) for code, kinds in _KINDS.items()}
     counts[ReportSection.PAYMENTS] = await count_payments(subscriber_id, period.start, period.end)
@@ -146,7 +145,7 @@ async def _section(
     title = SECTION_TITLES[code]
     if code in _KINDS:
         kinds = _KINDS[code]
-        total = await _kinds_total(subscriber.id, period, kinds)
+        total = from_kopecks(sum(t.kopecks for t in spent.totals if t.kind in kinds))
         return Section(
             code,
             title,
@@ -189,11 +188,6 @@ async def _section(
 async def _rows(rows: list[tuple[Cell, ...]]) -> AsyncIterator[tuple[Cell, ...]]:
     for row in rows:
         yield row
-
-
-async def _kinds_total(subscriber_id: int, period: Period, kinds: Sequence[UsageKind]) -> Decimal:
-    totals = await usage_totals_by_kind(subscriber_id, period.slices())
-    return from_kopecks(sum(t.kopecks for t in totals if t.kind in kinds))
 
 
 async def _usage_rows(

@@ -30,7 +30,10 @@ class TimeSlice:
 
 
 @dataclass(frozen=True)
-class KindTotal:
+class UsageTotal:
+    """Charges of one (local day, kind, roaming) group."""
+
+    day: date
     kind: UsageKind
     roaming: bool
     kopecks: int
@@ -68,46 +71,35 @@ def _local_date_sql(db: BaseDBAsyncClient, offset_minutes: int) -> str:
     return f"date(occurred_at, '{minutes:+d} minutes')"
 
 
-async def usage_totals_by_kind(subscriber_id: int, slices: Sequence[TimeSlice]) -> list[KindTotal]:
-    """Charges per (kind, roaming) over the slices, summed in SQL."""
-    db = _db()
-    start, end = slices[0].start, slices[-1].end
-    rows = await db.execute_query_dict(
-        _sql(
-            db,
-            "SELECT kind, roaming, SUM(cost) AS kopecks, COUNT(*) AS n FROM usage_record"
-            " WHERE subscriber_id = ? AND occurred_at >= ? AND occurred_at < ?"
-            " GROUP BY kind, roaming ORDER BY kind, roaming",
-        ),
-        [subscriber_id, _param(db, start), _param(db, end)],
-    )
-    return [
-        KindTotal(UsageKind(r["kind"]), bool(r["roaming"]), int(r["kopecks"]), int(r["n"]))
-        for r in rows
-    ]
+async def usage_totals(subscriber_id: int, slices: Sequence[TimeSlice]) -> list[UsageTotal]:
+    """Charges per local day, kind and roaming: one index range scan per offset slice.
 
-
-async def usage_totals_by_day(
-    subscriber_id: int, slices: Sequence[TimeSlice]
-) -> list[tuple[date, int]]:
-    """Charges per local calendar day, summed in SQL, one query per offset slice."""
+    Every total of a period (by category, by day, per report section) is a sum of these.
+    """
     db = _db()
-    days: dict[date, int] = {}
+    totals: list[UsageTotal] = []
     for piece in slices:
         local_day = _local_date_sql(db, piece.offset_minutes)
-        rows = await db.execute_query_dict(
+        rows = await db.execute_query(
             _sql(
                 db,
-                f"SELECT {local_day} AS day, SUM(cost) AS kopecks FROM usage_record"  # noqa: S608
+                f"SELECT {local_day}, kind, roaming, SUM(cost), COUNT(*) FROM usage_record"  # noqa: S608
                 " WHERE subscriber_id = ? AND occurred_at >= ? AND occurred_at < ?"
-                " GROUP BY 1",
+                " GROUP BY 1, 2, 3",
             ),
             [subscriber_id, _param(db, piece.start), _param(db, piece.end)],
         )
-        for row in rows:
-            day = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])
-            days[day] = days.get(day, 0) + int(row["kopecks"])
-    return sorted(days.items())
+        for day, kind, roaming, kopecks, count in rows[1]:
+            totals.append(
+                UsageTotal(
+                    day if isinstance(day, date) else date.fromisoformat(day),
+                    UsageKind(kind),
+                    bool(roaming),
+                    int(kopecks),
+                    int(count),
+                )
+            )
+    return totals
 
 
 async def package_units_used(

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from detalka.models import Balance, PackageAllowance, PromisedPayment
 from detalka.models.enums import BalanceKind, PackageKind, UsageKind
 from detalka.models.money import from_kopecks
-from detalka.models.queries import package_units_used, usage_totals_by_day, usage_totals_by_kind
+from detalka.models.queries import UsageTotal, package_units_used, usage_totals
 from detalka.resolvers.periods import Period, month_of
 
 LOW_BALANCE = Decimal("50.00")
@@ -95,6 +95,7 @@ class ExpensesView:
     total: Decimal
     by_category: list[CategoryTotal]
     by_day: list[tuple[date, Decimal]]
+    totals: list[UsageTotal]  # the grouped rows it was summed from
 
 
 async def balances(subscriber_id: int, now: datetime) -> BalancesView:
@@ -151,13 +152,18 @@ async def packages(
 
 
 async def expenses(subscriber_id: int, period: Period) -> ExpensesView:
-    slices = period.slices()
-    by_category: dict[ExpenseCategory, tuple[int, int]] = {}
-    for total in await usage_totals_by_kind(subscriber_id, slices):
-        category = category_of(total.kind, total.roaming)
-        kopecks, count = by_category.get(category, (0, 0))
-        by_category[category] = (kopecks + total.kopecks, count + total.count)
-    days = dict(await usage_totals_by_day(subscriber_id, slices))
+    return summarize(period, await usage_totals(subscriber_id, period.slices()))
+
+
+def summarize(period: Period, totals: list[UsageTotal]) -> ExpensesView:
+    """Totals by category and by day, from the one grouped scan."""
+    by_category: dict[ExpenseCategory, list[int]] = {}
+    days: dict[date, int] = {}
+    for total in totals:
+        group = by_category.setdefault(category_of(total.kind, total.roaming), [0, 0])
+        group[0] += total.kopecks
+        group[1] += total.count
+        days[total.day] = days.get(total.day, 0) + total.kopecks
     every_day = [period.first + timedelta(days=i) for i in range(period.days)]
     return ExpensesView(
         period=period,
@@ -168,4 +174,5 @@ async def expenses(subscriber_id: int, period: Period) -> ExpensesView:
             if c in by_category
         ],
         by_day=[(day, from_kopecks(days.get(day, 0))) for day in every_day],
+        totals=totals,
     )

@@ -8,7 +8,13 @@ from typing import Any
 
 import strawberry
 from strawberry import relay
-from strawberry.extensions import DisableIntrospection, MaskErrors, MaxAliasesLimiter
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    ParserCache,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 
 from detalka.schema.account import AccountQuery
@@ -35,7 +41,12 @@ class Mutation(AuthMutation, OrdersMutation):
 
 @lru_cache(maxsize=2)
 def build_schema(*, production: bool = False) -> strawberry.Schema:
-    extensions: list[Any] = [lambda: MaxAliasesLimiter(30)]
+    # Parsing and validating the same documents again is pure overhead: cache both.
+    extensions: list[Any] = [
+        lambda: MaxAliasesLimiter(30),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+    ]
     if production:
         extensions += [DisableIntrospection, MaskErrors]
     return strawberry.Schema(
