@@ -51,7 +51,7 @@ class SeedReport:
 
     def __str__(self) -> str:
         rate = self.usage_records / self.seconds if self.seconds else 0.0
-        demo = ", with the demo account" if self.demo_created else ""
+        demo = " (the demo account among them)" if self.demo_created else ""
         return (
             f"{self.subscribers} subscribers{demo}: {self.usage_records:,} usage records, "
             f"{self.payments:,} payments, {self.promised_payments:,} promised payments, "

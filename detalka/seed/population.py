@@ -2,8 +2,8 @@
 
 Everything here is drawn from ``random.Random`` instances derived from the seed, so the
 same seed and ``now`` plan the same people. Rare traits (a deactivated number, one activated
-inside the window, a bonus) are spread by position instead of by chance, so that even a
-small seed run has each of them.
+inside the window, a bonus, an overdue promised payment) are spread by position instead of
+by chance, so that even a small seed run has each of them.
 """
 
 from __future__ import annotations
@@ -109,7 +109,8 @@ class SubscriberSpec:
     trips: tuple[Trip, ...]
     services: tuple[Service, ...]
     bonus: Bonus | None
-    outstanding_promise_at: datetime | None = None  # demo: a promised payment left unpaid
+    # A promised payment taken then and never repaid: no top-up follows (the demo, debtors).
+    outstanding_promise_at: datetime | None = None
 
     @property
     def start(self) -> datetime:
@@ -158,6 +159,7 @@ def plan_subscribers(
             trips=_trips(rng, first, last),
             services=_services(rng),
             bonus=_bonus(rng, first, last, now) if index % 3 == 1 else None,
+            outstanding_promise_at=_debt(rng, first, deactivated, now) if index % 25 == 3 else None,
         )
 
 
@@ -281,6 +283,14 @@ def _services(rng: random.Random) -> tuple[Service, ...]:
     count = 2 if roll < 0.1 else 1 if roll < 0.4 else 0
     chosen = rng.sample(SERVICES, count)
     return tuple(Service(name, price, rng.randrange(1, 29)) for name, price in chosen)
+
+
+def _debt(
+    rng: random.Random, first: datetime, deactivated: datetime | None, now: datetime
+) -> datetime | None:
+    """When a debtor took the promised payment they have not returned (overdue by now)."""
+    taken = now - timedelta(days=rng.uniform(8, 20))
+    return None if deactivated or taken < first + timedelta(days=5) else _whole(taken)
 
 
 def _bonus(rng: random.Random, first: datetime, last: datetime, now: datetime) -> Bonus | None:
