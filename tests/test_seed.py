@@ -515,6 +515,27 @@ async def test_people_numbers_and_texts_look_russian_and_real(seeded: SeedReport
     assert any(s.email for s in subscribers)
 
 
+async def test_the_demo_account_has_every_kind_of_record_a_trip_a_bonus_and_a_debt(
+    seeded: SeedReport,
+) -> None:
+    # given the demo account
+    crowd = await crowd_of(seeded)
+    demo = crowd.demo()
+    # when its records, payments, balances and promised payments are read
+    kinds = set(await UsageRecord.filter(subscriber_id=demo).values_list("kind", flat=True))
+    methods = set(await Payment.filter(subscriber_id=demo).values_list("method", flat=True))
+    balances = {b.kind for b in await Balance.filter(subscriber_id=demo)}
+    owed = await PromisedPayment.filter(subscriber_id=demo, repaid_at__isnull=True)
+    # then it shows everything a report can show
+    assert kinds == set(UsageKind)
+    assert PaymentMethod.PROMISED_PAYMENT in methods and PaymentMethod.PROMISED_REPAYMENT in methods
+    assert balances == {BalanceKind.MAIN, BalanceKind.BONUS}
+    assert len(owed) == 1 and owed[0].due_at > SEED_NOW
+    assert await UsageRecord.filter(subscriber_id=demo, roaming=True).exists()
+    assert crowd.start[demo] < SEED_NOW - timedelta(days=31 * SEED_MONTHS)
+    assert crowd.end[demo] == SEED_NOW
+
+
 # -- 6. demo data on an empty database ---------------------------------------------------
 
 
