@@ -329,6 +329,7 @@ _STREAM_START = re.compile(rb">>\s*stream\r?\n")
 _REFERENCE = re.compile(rb"(?<![\d.])(\d+) 0 R\b")
 _XREF_ENTRY = re.compile(rb"(\d{10}) \d{5} ([nf])")
 _ROOT_PAGES, _CATALOG, _INFO = 1, 2, 3  # object numbers the joiner keeps for itself
+_XREF_BATCH = 1000
 
 
 class _PdfJoiner:
@@ -379,9 +380,10 @@ class _PdfJoiner:
         info = b"<< /Title <%s> /Producer (Detalka, ReportLab) /CreationDate (%s) >>\n"
         self._object(_INFO, info % (_pdf_text(title), created))
         xref_at = self._written
-        lines = [b"xref\n0 %d\n0000000000 65535 f \n" % len(self._offsets)]
-        lines += [b"%010d 00000 n \n" % offset for offset in self._offsets[1:]]
-        self._write(b"".join(lines))
+        self._write(b"xref\n0 %d\n0000000000 65535 f \n" % len(self._offsets))
+        for start in range(1, len(self._offsets), _XREF_BATCH):  # a few KB at a time
+            batch = self._offsets[start : start + _XREF_BATCH]
+            self._write(b"".join(b"%010d 00000 n \n" % offset for offset in batch))
         trailer = b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
         self._write(trailer % (len(self._offsets), _CATALOG, _INFO, xref_at))
 
