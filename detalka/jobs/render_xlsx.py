@@ -70,8 +70,8 @@ class XlsxRenderer:
                     parts += 1
                     sheet = _table_sheet(workbook, titles.claim(section.title, parts), section)
                     on_sheet = 0
-                kinds = zip(row, section.columns, strict=True)
-                sheet.append([_cell(sheet, value, column.kind) for value, column in kinds])
+                cells = zip(row, section.columns, strict=True)
+                sheet.append([_cell(sheet, value, column.kind) for value, column in cells])
                 on_sheet += 1
                 await counter.add()
             if sheet is None:  # no rows: the sheet still shows the columns
