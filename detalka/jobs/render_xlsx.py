@@ -135,12 +135,11 @@ class _SheetTitles:
 
     def claim(self, title: str, part: int = 1) -> str:
         base = title.translate(_NOT_IN_SHEET_TITLES).strip().strip("'") or "Раздел"
-        candidate, suffix = base[:MAX_SHEET_TITLE], part
-        if part > 1:
-            candidate = _with_suffix(base, part)
+        number = part
+        candidate = base[:MAX_SHEET_TITLE] if part == 1 else _with_suffix(base, part)
         while candidate.casefold() in self._taken:
-            suffix += 1
-            candidate = _with_suffix(base, suffix)
+            number += 1
+            candidate = _with_suffix(base, number)
         self._taken.add(candidate.casefold())
         return candidate
 
