@@ -129,7 +129,11 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
         await _migrate(settings)
         async with database(settings):
             report = await seed_database(
-                args.subscribers, args.months, args.seed, progress=not args.no_progress
+                args.subscribers,
+                args.months,
+                args.seed,
+                progress=not args.no_progress,
+                demo=not settings.is_production,
             )
         print(report)
 

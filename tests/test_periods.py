@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,7 +35,7 @@ def test_slices_split_exactly_at_each_offset_change(zone: str, changes: list[dat
     period = Period(first, first + timedelta(days=300), ZoneInfo(zone))
     slices = period.slices()
     assert [s.end for s in slices[:-1]] == changes
-    assert all(a.end == b.start for a, b in zip(slices, slices[1:], strict=False))
+    assert all(a.end == b.start for a, b in pairwise(slices))
     assert slices[0].start == period.start and slices[-1].end == period.end
     for piece in slices:
         probe = piece.start + (piece.end - piece.start) / 2

@@ -59,7 +59,7 @@ def test_serve_comes_up_seeded_and_answers_regions_and_the_demo_login(tmp_path: 
         signed = httpx.post(
             f"{base}/graphql",
             json={
-                "query": "mutation { sessionCreate(input: {msisdn: \"+7 900 123-45-67\","
+                "query": 'mutation { sessionCreate(input: {msisdn: "+7 900 123-45-67",'
                 ' password: "demo-password", regionCode: "MOW"}) { token userErrors { code } } }'
             },
             timeout=10,

@@ -35,7 +35,9 @@ class WorkerDatabase(Middleware):
         self.settings = settings
         self.context: TortoiseContext | None = None
 
-    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # Before the worker threads start: a message already queued must not run first and
+        # fall back to the API's context, which belongs to another loop.
         loop_thread = get_event_loop_thread()
         assert loop_thread is not None, "the AsyncIO middleware must come first"
         self.context = loop_thread.run_coroutine(self._open())
@@ -79,10 +81,11 @@ def in_worker_database(
     database = next(m for m in broker.middleware if isinstance(m, WorkerDatabase))
 
     async def run(*args: Any, **kwargs: Any) -> Any:
-        if database.context is not None:
-            # The private context variable is the only per-task handle tortoise offers;
-            # a task's context copy keeps concurrent actors apart.
-            _current_context.set(database.context)
+        if database.context is None:
+            raise RuntimeError("the worker's database is not open")
+        # The private context variable is the only per-task handle tortoise offers;
+        # a task's context copy keeps concurrent actors apart.
+        _current_context.set(database.context)
         return await fn(*args, **kwargs)
 
     run.__name__ = fn.__name__
