@@ -21,6 +21,7 @@ from detalka.resolvers.periods import Period as PeriodValue
 from detalka.resolvers.periods import checked_period
 from detalka.schema.catalog import Region
 from detalka.schema.context import Info
+from detalka.schema.nodes import in_requested_order
 from detalka.schema.overview import (
     Balance,
     Balances,
@@ -76,8 +77,7 @@ class Tariff(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
         ids = [int(i) for i in node_ids]
-        rows = {r.id: r for r in await TariffRow.filter(id__in=ids)}
-        return [cls.from_row(rows[i]) if i in rows else None for i in ids]
+        return in_requested_order(ids, await TariffRow.filter(id__in=ids), cls.from_row)
 
 
 @strawberry.type(description="A subscriber: a phone number and its account.")

@@ -15,6 +15,7 @@ from detalka.resolvers.errors import ErrorCode, UserFacingError
 from detalka.schema.account import Subscriber, load_subscriber
 from detalka.schema.context import Info
 from detalka.schema.errors import UserError
+from detalka.schema.nodes import in_requested_order
 from detalka.schema.permissions import session_only
 
 SESSION_COOKIE = "detalka_session"
@@ -59,11 +60,11 @@ class ApiToken(relay.Node):
         viewer = info.context.viewer
         if viewer is None or viewer.session_id is None:
             return [None for _ in ids]
-        rows = {
-            r.id: r
-            for r in await ApiTokenRow.filter(id__in=ids, subscriber_id=viewer.subscriber_id)
-        }
-        return [cls.from_row(rows[i]) if i in rows else None for i in ids]
+        return in_requested_order(
+            ids,
+            await ApiTokenRow.filter(id__in=ids, subscriber_id=viewer.subscriber_id),
+            cls.from_row,
+        )
 
 
 @strawberry.input(description="Ask for a one-time password by SMS.")

@@ -11,6 +11,7 @@ from strawberry import relay
 from detalka.models import Region as RegionRow
 from detalka.models import Store as StoreRow
 from detalka.schema.context import Info
+from detalka.schema.nodes import in_requested_order
 
 
 @strawberry.type(description="A home region of numbers. Periods are counted in its time zone.")
@@ -31,8 +32,7 @@ class Region(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
         ids = [int(i) for i in node_ids]
-        rows = {r.id: r for r in await RegionRow.filter(id__in=ids)}
-        return [cls.from_row(rows[i]) if i in rows else None for i in ids]
+        return in_requested_order(ids, await RegionRow.filter(id__in=ids), cls.from_row)
 
 
 @strawberry.type(description="A store (салон-магазин) where a paper report is picked up.")
@@ -53,8 +53,9 @@ class Store(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
         ids = [int(i) for i in node_ids]
-        rows = {r.id: r for r in await StoreRow.filter(id__in=ids).select_related("region")}
-        return [cls.from_row(rows[i]) if i in rows else None for i in ids]
+        return in_requested_order(
+            ids, await StoreRow.filter(id__in=ids).select_related("region"), cls.from_row
+        )
 
 
 @strawberry.type

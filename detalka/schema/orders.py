@@ -23,6 +23,7 @@ from detalka.resolvers.periods import Period as PeriodValue
 from detalka.schema.catalog import Store
 from detalka.schema.context import Info
 from detalka.schema.errors import UserError
+from detalka.schema.nodes import in_requested_order
 from detalka.schema.overview import PageInfo, Period, PeriodInput
 from detalka.schema.permissions import needs
 
@@ -77,14 +78,11 @@ class Document(relay.Node):
         viewer = info.context.viewer
         if viewer is None or not viewer.can(ORDERS_READ):
             return [None for _ in ids]
-        rows = {
-            r.id: r
-            for r in await DocumentRow.filter(
-                id__in=ids, order__subscriber_id=viewer.subscriber_id, deleted_at=None
-            )
-        }
         base = info.context.settings.public_url
-        return [cls.from_row(rows[i], base) if i in rows else None for i in ids]
+        rows = await DocumentRow.filter(
+            id__in=ids, order__subscriber_id=viewer.subscriber_id, deleted_at=None
+        )
+        return in_requested_order(ids, rows, lambda r: cls.from_row(r, base))
 
 
 @strawberry.type(description="An ordered billing-detail report and where it stands.")

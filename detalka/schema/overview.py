@@ -36,6 +36,7 @@ from detalka.models.enums import (
 from detalka.resolvers import overview
 from detalka.resolvers.periods import Period as PeriodValue
 from detalka.schema.context import Info
+from detalka.schema.nodes import in_requested_order
 from detalka.schema.scalars import Money
 
 BalanceKind = strawberry.enum(BalanceKindEnum, description="Which balance.")
@@ -190,10 +191,9 @@ class UsageRecord(relay.Node):
         viewer = info.context.viewer
         if viewer is None or not viewer.can("usage:read"):
             return [None for _ in ids]
-        rows = {
-            r.id: r for r in await UsageRow.filter(id__in=ids, subscriber_id=viewer.subscriber_id)
-        }
-        return [cls.from_row(rows[i]) if i in rows else None for i in ids]
+        return in_requested_order(
+            ids, await UsageRow.filter(id__in=ids, subscriber_id=viewer.subscriber_id), cls.from_row
+        )
 
 
 @strawberry.type(description="A movement onto the main balance.")
@@ -222,10 +222,11 @@ class Payment(relay.Node):
         viewer = info.context.viewer
         if viewer is None or not viewer.can("usage:read"):
             return [None for _ in ids]
-        rows = {
-            r.id: r for r in await PaymentRow.filter(id__in=ids, subscriber_id=viewer.subscriber_id)
-        }
-        return [cls.from_row(rows[i]) if i in rows else None for i in ids]
+        return in_requested_order(
+            ids,
+            await PaymentRow.filter(id__in=ids, subscriber_id=viewer.subscriber_id),
+            cls.from_row,
+        )
 
 
 @strawberry.type(description="Where a page is in the list.")
