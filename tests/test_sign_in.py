@@ -550,7 +550,7 @@ async def test_attempts_over_a_websocket_count_toward_the_lock(
     subscriber = await make_subscriber("correct-horse")
     try:
         deadline = asyncio.get_running_loop().time() + 10
-        while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
+        while not server.started:
             assert asyncio.get_running_loop().time() < deadline, "server did not start"
             await asyncio.sleep(0.01)
         url = f"ws://127.0.0.1:{port}/graphql"
