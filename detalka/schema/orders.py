@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Self
+from zoneinfo import ZoneInfo
 
 import strawberry
 from strawberry import relay
@@ -108,8 +109,6 @@ class DetailOrder(relay.Node):
     def from_row(
         cls, row: OrderRow, zone: str, document: DocumentRow | None, base_url: str
     ) -> Self:
-        from zoneinfo import ZoneInfo
-
         live = document if document is not None and document.deleted_at is None else None
         return cls(
             pk=row.id,
