@@ -1,0 +1,123 @@
+"""Email adapters: a real SMTP server on loopback (aiosmtpd), and the outbox folder."""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections.abc import Iterator
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from detalka.adapters.mailer import (
+    ATTACHMENT_LIMIT,
+    OutboxMailer,
+    PermanentMailError,
+    SmtpMailer,
+    TemporaryMailError,
+    report_email,
+)
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address.endswith("@refused.example"):
+            return "550 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.content, policy=default)
+        self.messages.append(parsed)  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, str]]:
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, f"smtp://127.0.0.1:{port}"
+    finally:
+        controller.stop()
+
+
+def _report(tmp_path: Path, size: int, recipient: str = "anna@example.com") -> EmailMessage:
+    file_path = tmp_path / "report.pdf"
+    file_path.write_bytes(b"%PDF-1.4 " + b"x" * (size - 9))
+    return report_email(
+        sender="Детализация <noreply@detalka.example>",
+        recipient=recipient,
+        msisdn="+79161234567",
+        period="01.10.2026–31.10.2026",
+        file_path=file_path,
+        file_name="Детализация +79161234567 01.10.2026–31.10.2026.pdf",
+        content_type="application/pdf",
+        download_url="https://detalka.example/files/abc",
+        message_key="order-42",
+    )
+
+
+async def test_a_report_arrives_at_the_smtp_server_with_its_attachment(
+    smtp: tuple[Inbox, str], tmp_path: Path
+) -> None:
+    inbox, url = smtp
+    await SmtpMailer(url).send(_report(tmp_path, 2048))
+    (received,) = inbox.messages
+    assert received["Subject"] == "Детализация счёта +79161234567 за 01.10.2026–31.10.2026"
+    body = received.get_body(preferencelist=("plain",))
+    assert body is not None and "Файл во вложении" in body.get_content()
+    (attachment,) = list(received.iter_attachments())
+    assert attachment.get_filename() == "Детализация +79161234567 01.10.2026–31.10.2026.pdf"
+    assert attachment.get_content_type() == "application/pdf"
+    assert len(attachment.get_content()) == 2048
+
+
+async def test_a_report_over_ten_megabytes_goes_as_a_link(tmp_path: Path) -> None:
+    message = _report(tmp_path, ATTACHMENT_LIMIT + 1)
+    assert list(message.iter_attachments()) == []
+    plain = message.get_body(preferencelist=("plain",))
+    assert plain is not None and "https://detalka.example/files/abc" in plain.get_content()
+
+
+async def test_a_refused_recipient_is_a_permanent_error(
+    smtp: tuple[Inbox, str], tmp_path: Path
+) -> None:
+    _, url = smtp
+    with pytest.raises(PermanentMailError):
+        await SmtpMailer(url).send(_report(tmp_path, 100, recipient="ghost@refused.example"))
+
+
+async def test_a_server_that_is_away_is_a_temporary_error(tmp_path: Path) -> None:
+    with pytest.raises(TemporaryMailError):
+        await SmtpMailer(f"smtp://127.0.0.1:{_free_port()}", timeout_s=2).send(
+            _report(tmp_path, 100)
+        )
+
+
+async def test_the_outbox_writes_one_eml_per_message_id(tmp_path: Path) -> None:
+    outbox = OutboxMailer(tmp_path / "outbox")
+    message = _report(tmp_path, 100)
+    await outbox.send(message)
+    await outbox.send(message)  # a retry of the same message
+    files = list((tmp_path / "outbox" / "mail").glob("*.eml"))
+    assert files == [outbox.path_for(message)]
+    parsed = email.message_from_bytes(files[0].read_bytes(), policy=default)
+    assert parsed["To"] == "anna@example.com"
