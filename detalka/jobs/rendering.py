@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from detalka.adapters.storage import FileStorage
 from detalka.jobs.renderers import renderer_for
 from detalka.jobs.report_data import build_report
-from detalka.models import DetailOrder, Document, Subscriber
+from detalka.models import DetailOrder, Document
 from detalka.models.enums import DeliveryMethod, DeliveryStatus, DetailOrderStatus
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,6 @@ async def _render_claimed(
     order = await DetailOrder.get(id=order_id)
     report = await build_report(order, now)
     renderer = renderer_for(order.format)
-    subscriber = await Subscriber.get(id=order.subscriber_id)
     key = f"{order.subscriber_id}/{order.id}-{secrets.token_hex(8)}.{renderer.extension}"
     temporary = storage.temporary(key)
 
@@ -94,7 +93,7 @@ async def _render_claimed(
                 raise Canceled
             await Document.create(
                 order_id=order_id,
-                file_name=file_name(subscriber.msisdn, order, renderer.extension),
+                file_name=file_name(report.header.msisdn, order, renderer.extension),
                 format=order.format,
                 content_type=renderer.content_type,
                 size_bytes=size,

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from detalka.jobs.report import Cell, Column, ColumnKind, ExpenseChart, Header, Report, Section
-from detalka.models import Balance, DetailOrder, PackageAllowance, PromisedPayment, Subscriber
+from detalka.models import (
+    Balance,
+    DetailOrder,
+    PackageAllowance,
+    Payment,
+    PromisedPayment,
+    Subscriber,
+    UsageRecord,
+)
 from detalka.models.enums import ReportSection, UsageKind
 from detalka.models.money import from_kopecks
 from detalka.models.queries import (
@@ -22,6 +31,7 @@ from detalka.resolvers.overview import ExpenseCategory, ExpensesView, expenses
 from detalka.resolvers.periods import Period, month_of
 
 PAGE = 1000
+Row = TypeVar("Row", UsageRecord, Payment)
 CATEGORY_TITLES = {
     ExpenseCategory.CALLS: "Звонки",
     ExpenseCategory.MESSAGES: "Сообщения",
@@ -193,56 +203,64 @@ async def _rows(rows: list[tuple[Cell, ...]]) -> AsyncIterator[tuple[Cell, ...]]
 async def _usage_rows(
     code: ReportSection, subscriber_id: int, period: Period, kinds: Sequence[UsageKind]
 ) -> AsyncIterator[tuple[Cell, ...]]:
-    after: tuple[datetime, int] | None = None
-    while True:
-        page = await usage_page(
+    async def page(after: tuple[datetime, int] | None) -> list[UsageRecord]:
+        return await usage_page(
             subscriber_id, period.start, period.end, kinds=kinds, after=after, limit=PAGE
         )
-        for r in page:
-            at = r.occurred_at.astimezone(period.zone)
-            direction = _DIRECTION.get(r.direction or "", "")
-            zone = r.zone or ""
-            if code == ReportSection.CALLS:
-                yield (
-                    at,
-                    direction,
-                    r.counterparty,
-                    r.duration_s,
-                    r.package_units,
-                    zone,
-                    r.description,
-                    r.cost,
-                )
-            elif code == ReportSection.MESSAGES:
-                yield (
-                    at,
-                    direction,
-                    r.counterparty,
-                    str(r.kind),
-                    r.package_units,
-                    zone,
-                    r.description,
-                    r.cost,
-                )
-            elif code == ReportSection.MOBILE_INTERNET:
-                yield (at, r.volume_kb, r.package_units, zone, r.description, r.cost)
-            else:
-                balance = "бонусный" if r.charged_from == "BONUS" else "основной"
-                yield (at, r.description, balance, r.cost)
-        if len(page) < PAGE:
-            return
-        after = (page[-1].occurred_at, page[-1].id)
+
+    async for r in _keyset(page):
+        at = r.occurred_at.astimezone(period.zone)
+        direction = _DIRECTION.get(r.direction or "", "")
+        zone = r.zone or ""
+        if code == ReportSection.CALLS:
+            yield (
+                at,
+                direction,
+                r.counterparty,
+                r.duration_s,
+                r.package_units,
+                zone,
+                r.description,
+                r.cost,
+            )
+        elif code == ReportSection.MESSAGES:
+            yield (
+                at,
+                direction,
+                r.counterparty,
+                str(r.kind),
+                r.package_units,
+                zone,
+                r.description,
+                r.cost,
+            )
+        elif code == ReportSection.MOBILE_INTERNET:
+            yield (at, r.volume_kb, r.package_units, zone, r.description, r.cost)
+        else:
+            balance = "бонусный" if r.charged_from == "BONUS" else "основной"
+            yield (at, r.description, balance, r.cost)
 
 
 async def _payment_rows(subscriber_id: int, period: Period) -> AsyncIterator[tuple[Cell, ...]]:
+    async def page(after: tuple[datetime, int] | None) -> list[Payment]:
+        return await payments_page(subscriber_id, period.start, period.end, after=after, limit=PAGE)
+
+    async for p in _keyset(page):
+        yield (p.occurred_at.astimezone(period.zone), str(p.method), p.description, p.amount)
+
+
+async def _keyset(
+    fetch: Callable[[tuple[datetime, int] | None], Awaitable[list[Row]]],
+) -> AsyncIterator[Row]:
+    """Every row of a keyset-paged query, PAGE at a time, in (occurred_at, id) order."""
     after: tuple[datetime, int] | None = None
     while True:
-        page = await payments_page(subscriber_id, period.start, period.end, after=after, limit=PAGE)
-        for p in page:
-            yield (p.occurred_at.astimezone(period.zone), str(p.method), p.description, p.amount)
-        if len(page) < PAGE:
+        rows = await fetch(after)
+        for row in rows:
+            yield row
+        if len(rows) < PAGE:
             return
-        after = (page[-1].occurred_at, page[-1].id)
+        after = (rows[-1].occurred_at, rows[-1].id)
 
 
 async def _balances(subscriber: Subscriber, period: Period) -> Section:

@@ -8,16 +8,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from detalka.models.account import Payment
 from detalka.models.enums import UsageKind
 from detalka.models.money import from_kopecks
 from detalka.models.usage import UsageRecord
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -133,10 +137,7 @@ async def usage_page(
     )
     if kinds:
         query = query.filter(kind__in=list(kinds))
-    if after is not None:
-        moment, last_id = after
-        query = query.filter(Q(occurred_at__gt=moment) | Q(occurred_at=moment, id__gt=last_id))
-    return await query.order_by("occurred_at", "id").limit(limit)
+    return await _keyset_page(query, after, limit)
 
 
 async def payments_page(
@@ -148,10 +149,7 @@ async def payments_page(
     limit: int,
 ) -> list[Payment]:
     query = Payment.filter(subscriber_id=subscriber_id, occurred_at__gte=start, occurred_at__lt=end)
-    if after is not None:
-        moment, last_id = after
-        query = query.filter(Q(occurred_at__gt=moment) | Q(occurred_at=moment, id__gt=last_id))
-    return await query.order_by("occurred_at", "id").limit(limit)
+    return await _keyset_page(query, after, limit)
 
 
 async def count_payments(subscriber_id: int, start: datetime, end: datetime) -> int:
@@ -184,3 +182,13 @@ async def main_balance_movement(
         bounds,
     )
     return from_kopecks(int(paid[0]["kopecks"])), from_kopecks(int(charged[0]["kopecks"]))
+
+
+async def _keyset_page(
+    query: QuerySet[M], after: tuple[datetime, int] | None, limit: int
+) -> list[M]:
+    """The rows after the cursor in (occurred_at, id) order: a seek, never an OFFSET."""
+    if after is not None:
+        moment, last_id = after
+        query = query.filter(Q(occurred_at__gt=moment) | Q(occurred_at=moment, id__gt=last_id))
+    return await query.order_by("occurred_at", "id").limit(limit)
