@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--threads", type=_positive, default=4)
     worker.set_defaults(command=cmd_worker)
 
+    scheduler = sub.add_parser(
+        "scheduler",
+        help="distributed mode: send the minutely messages (due schedules, reaper, purge)",
+    )
+    scheduler.add_argument("--every", type=_positive, default=60, help="seconds between rounds")
+    scheduler.set_defaults(command=cmd_scheduler)
+
     sub.add_parser("migrate", help="apply database migrations").set_defaults(command=cmd_migrate)
 
     seed = sub.add_parser("seed", help="generate realistic data (deterministic for a seed)")
@@ -113,6 +120,36 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     with WorkerProcess(jobs.broker, threads=args.threads):
         print(f"Worker up: {args.threads} threads on {settings.broker_url}", flush=True)
         stop.wait()
+    return 0
+
+
+def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
+    """Only sends messages; the workers do the work, and each actor is idempotent, so a
+    second scheduler (a deploy overlapping the old one) orders nothing twice."""
+    import signal
+    import threading
+    from urllib.parse import urlsplit
+
+    from detalka.jobs.actors import create_jobs
+
+    if urlsplit(settings.broker_url).scheme == "memory":
+        print(
+            "detalka: the scheduler needs a shared broker (DETALKA_BROKER_URL); "
+            "in the embedded mode `detalka serve` runs it",
+            file=sys.stderr,
+        )
+        return 2
+    jobs = create_jobs(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    print(f"Scheduler up: every {args.every} s on {settings.broker_url}", flush=True)
+    while not stop.is_set():
+        try:
+            asyncio.run(jobs.housekeeping())
+        except Exception as exc:  # the broker is away: try again next round
+            print(f"detalka scheduler: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        stop.wait(args.every)
     return 0
 
 

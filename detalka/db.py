@@ -9,6 +9,7 @@ from typing import Any
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
 
+from detalka.models.usage_days import sync_region_zones
 from detalka.settings import Settings
 
 APP_LABEL = "detalka"
@@ -42,6 +43,8 @@ async def apply_migrations(settings: Settings) -> None:
     # A context of its own, closed on the way out, so that no caller inherits it.
     async with TortoiseContext():
         await migrate(config=tortoise_config(settings))
+        # SQLite's usage_day triggers read zone offsets: a newer tz database shows here.
+        await sync_region_zones()
 
 
 async def open_database(settings: Settings) -> TortoiseContext:

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     broker_url: str = "memory://"
     events_url: str = "memory://"
     smtp_url: str | None = None
+    mail_from: str = "Детализация счёта <no-reply@detalka.local>"
     sms_gateway_url: str | None = None
     captcha: Literal["image", "disabled"] = "image"
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
@@ -45,6 +46,8 @@ class Settings(BaseSettings):
     history_years: int = Field(default=3, ge=1, le=10)
     document_ttl_hours: int = Field(default=72, ge=1)
     allowed_origins: list[str] = Field(default_factory=list)
+    # A live subscription re-reads the database this often when no event woke it.
+    subscription_poll_seconds: float = Field(default=15.0, gt=0, le=300)
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:

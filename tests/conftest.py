@@ -15,6 +15,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+import redis
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from detalka.db import apply_migrations, open_database
@@ -114,3 +115,16 @@ async def seeded(db: Settings) -> SeedReport:
     return await seed_database(
         SEED_SUBSCRIBERS, SEED_MONTHS, SEED, now=SEED_NOW, progress=False, demo=True
     )
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    url = os.environ.get("DETALKA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"Redis is not reachable at {url}: {exc}")
+        pytest.skip(f"Redis is not reachable at {url}: {exc}")
+    redis.Redis.from_url(url).flushdb()
+    yield url

@@ -90,6 +90,12 @@ async def test_a_report_arrives_at_the_smtp_server_with_its_attachment(
     assert len(attachment.get_content()) == 2048
 
 
+def test_the_message_id_is_the_same_for_every_retry(tmp_path: Path) -> None:
+    # A retried send must be recognisably the same message (and the same outbox file).
+    first, second = _report(tmp_path, 100), _report(tmp_path, 100)
+    assert first["Message-ID"] == second["Message-ID"] == "<order-42@detalka.local>"
+
+
 async def test_a_report_over_ten_megabytes_goes_as_a_link(tmp_path: Path) -> None:
     message = _report(tmp_path, ATTACHMENT_LIMIT + 1)
     assert list(message.iter_attachments()) == []

@@ -5,199 +5,41 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import os
 import re
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import httpx
 import pytest
-import redis
 
 from detalka.adapters.storage import FileStorage
-from detalka.jobs.actors import Jobs, create_jobs
+from detalka.jobs.actors import create_jobs
 from detalka.jobs.rendering import orders_to_resend, purge_expired_documents
 from detalka.jobs.runtime import WorkerProcess
 from detalka.models import (
-    Balance,
     DetailOrder,
     Document,
     IdempotencyKey,
-    Payment,
     Region,
     Store,
     Subscriber,
-    Tariff,
-    UsageRecord,
 )
-from detalka.passwords import hash_password
 from detalka.settings import Settings
-from detalka.web.app import create_app
-from tests.signin_fixtures import MovableClock, unique_msisdn
-
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-OCTOBER = {"from": "2026-10-01", "to": "2026-10-31"}
-PASSWORD = "orders-password"
-ORDER_FIELDS = """
-  id status format delivery deliveryStatus progress rowCount sections failureReason
-  period { from to timeZone } email store { name address }
-  document { fileName contentType sizeBytes sha256 downloadUrl expiresAt }
-"""
-CREATE = f"""
-mutation($input: DetailOrderInput!) {{
-  detailOrderCreate(input: $input) {{
-    order {{ {ORDER_FIELDS} }} userErrors {{ field code message }}
-  }}
-}}
-"""
-PREVIEW = """
-mutation($input: DetailOrderInput!) {
-  detailOrderPreview(input: $input) {
-    preview { period { from to } format delivery sections email estimatedRows store { name } }
-    userErrors { field code message }
-  }
-}
-"""
-CANCEL = """
-mutation($id: ID!) { detailOrderCancel(input: {id: $id}) { order { status } userErrors { code } } }
-"""
-NODE = f"query($id: ID!) {{ node(id: $id) {{ ... on DetailOrder {{ {ORDER_FIELDS} }} }} }}"
-EXPENSES = "query($p: PeriodInput!) { viewer { expenses(period: $p) { total { amount } } } }"
-
-
-@dataclass
-class Ordering:
-    http: httpx.AsyncClient
-    subscriber: Subscriber
-    token: str
-    clock: MovableClock
-    settings: Settings
-    jobs: Jobs
-
-    async def call(self, query: str, variables: dict[str, Any] | None = None) -> Any:
-        response = await self.http.post(
-            "/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {self.token}"},
-        )
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert "errors" not in body, body
-        return body["data"]
-
-    async def create(self, **input: Any) -> Any:
-        return (await self.call(CREATE, {"input": _input(**input)}))["detailOrderCreate"]
-
-    async def preview(self, **input: Any) -> Any:
-        return (await self.call(PREVIEW, {"input": _input(**input)}))["detailOrderPreview"]
-
-    async def order(self, order_id: str) -> Any:
-        return (await self.call(NODE, {"id": order_id}))["node"]
-
-    async def wait_for(self, order_id: str, *statuses: str, deadline_s: float = 60) -> Any:
-        deadline = time.monotonic() + deadline_s
-        while True:
-            order = await self.order(order_id)
-            if order["status"] in statuses:
-                return order
-            final = {"READY", "FAILED", "CANCELED", "EXPIRED"} - set(statuses)
-            assert order["status"] not in final, order
-            assert time.monotonic() < deadline, f"order still {order['status']}"
-            await asyncio.sleep(0.05)
-
-    async def expenses_total(self) -> Decimal:
-        data = await self.call(EXPENSES, {"p": OCTOBER})
-        return Decimal(data["viewer"]["expenses"]["total"]["amount"])
-
-    async def download(self, url: str) -> httpx.Response:
-        return await self.http.get(url.replace(self.settings.public_url, ""))
-
-
-def _input(**given: Any) -> dict[str, Any]:
-    return {"period": OCTOBER, "format": "CSV", "delivery": "ARCHIVE", **given}
-
-
-async def _subscriber_with_history() -> Subscriber:
-    region, _ = await Region.get_or_create(
-        code="MOW", defaults={"name": "Москва", "time_zone": "Europe/Moscow"}
-    )
-    tariff = await Tariff.create(
-        name=f"Заказы {uuid.uuid4().hex[:8]}",
-        monthly_fee=Decimal("500.00"),
-        minute_price=Decimal("2.00"),
-        sms_price=Decimal("2.00"),
-        mms_price=Decimal("7.00"),
-        megabyte_price=Decimal("1.00"),
-    )
-    subscriber = await Subscriber.create(
-        msisdn=unique_msisdn(),
-        full_name="Смирнов Пётр Ильич",
-        home_region=region,
-        tariff=tariff,
-        email="petr@example.com",
-        password_hash=hash_password(PASSWORD),
-        activated_at=datetime(2024, 1, 1, tzinfo=UTC),
-    )
-    await Balance.create(
-        subscriber=subscriber, kind="MAIN", name="Основной", amount=Decimal("321.09")
-    )
-    start = datetime(2026, 9, 30, 21, 0, tzinfo=UTC)  # 1 October, 00:00 in Moscow
-    kinds = ["CALL", "SMS", "DATA", "ONE_TIME"]
-    for i in range(120):
-        kind = kinds[i % 4]
-        await UsageRecord.create(
-            subscriber=subscriber,
-            occurred_at=start + timedelta(hours=6 * i),
-            kind=kind,
-            direction="OUT" if kind in {"CALL", "SMS"} else None,
-            counterparty="+79161234567" if kind in {"CALL", "SMS"} else None,
-            duration_s=95 if kind == "CALL" else None,
-            volume_kb=4096 if kind == "DATA" else None,
-            description='=HYPERLINK("http://evil")' if i == 3 else "Исходящий вызов",
-            cost=Decimal(f"{i % 9}.{i % 100:02d}"),
-        )
-    await UsageRecord.create(
-        subscriber=subscriber,
-        occurred_at=start - timedelta(minutes=1),
-        kind="CALL",
-        description="До периода",
-        cost=Decimal("1000.00"),
-    )
-    for day in (3, 17):
-        await Payment.create(
-            subscriber=subscriber,
-            occurred_at=start + timedelta(days=day),
-            amount=Decimal("300.00"),
-            method="CARD",
-            description="Пополнение картой",
-        )
-    return subscriber
-
-
-async def _open(
-    settings: Settings, subscriber: Subscriber, clock: MovableClock, jobs: Jobs
-) -> AsyncIterator[Ordering]:
-    app = create_app(settings, open_db=False, clock=clock, jobs=jobs)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=settings.public_url) as http:
-        signed = await http.post(
-            "/graphql",
-            json={
-                "query": "mutation($i: SessionCreateInput!) { sessionCreate(input: $i) { token } }",
-                "variables": {
-                    "i": {"msisdn": subscriber.msisdn, "password": PASSWORD, "regionCode": "MOW"}
-                },
-            },
-        )
-        token = signed.json()["data"]["sessionCreate"]["token"]
-        yield Ordering(http, subscriber, token, clock, settings, jobs)
+from tests.ordering import (
+    CANCEL,
+    NODE,
+    NOW,
+    Ordering,
+    global_id,
+    open_ordering,
+    pk_of,
+    subscriber_with_history,
+)
+from tests.signin_fixtures import MovableClock
 
 
 @pytest.fixture
@@ -206,9 +48,9 @@ async def ordering(db: Settings, tmp_path: Path) -> AsyncIterator[Ordering]:
     settings = db.model_copy(update={"data_dir": tmp_path})
     clock = MovableClock(NOW)
     jobs = create_jobs(settings, clock)
-    subscriber = await _subscriber_with_history()
+    subscriber = await subscriber_with_history()
     with WorkerProcess(jobs.broker):
-        async for opened in _open(settings, subscriber, clock, jobs):
+        async for opened in open_ordering(settings, subscriber, clock, jobs):
             yield opened
 
 
@@ -340,11 +182,11 @@ async def test_paper_is_only_for_a_store_in_the_home_region(ordering: Ordering) 
         name=f"Салон {uuid.uuid4().hex[:6]}",
         address="Москва, Тверская, 1",
     )
-    away_id = _global("Store", away.id)
+    away_id = global_id("Store", away.id)
     errors = (await ordering.preview(delivery="PAPER", storeId=away_id))["userErrors"]
     assert [e["code"] for e in errors] == ["STORE_OUTSIDE_HOME_REGION"]
     created = await ordering.create(
-        delivery="PAPER", format="XLSX", storeId=_global("Store", home.id)
+        delivery="PAPER", format="XLSX", storeId=global_id("Store", home.id)
     )
     order = created["order"]
     assert order["format"] == "PDF" and order["store"]["address"] == "Москва, Тверская, 1"
@@ -393,8 +235,8 @@ async def test_a_pending_order_canceled_before_the_worker_gets_it_stays_canceled
     settings = db.model_copy(update={"data_dir": tmp_path})
     clock = MovableClock(NOW)
     jobs = create_jobs(settings, clock)
-    subscriber = await _subscriber_with_history()
-    async for ordering in _open(settings, subscriber, clock, jobs):
+    subscriber = await subscriber_with_history()
+    async for ordering in open_ordering(settings, subscriber, clock, jobs):
         order = (await ordering.create())["order"]
         canceled = (await ordering.call(CANCEL, {"id": order["id"]}))["detailOrderCancel"]
         assert canceled["order"]["status"] == "CANCELED"
@@ -404,7 +246,7 @@ async def test_a_pending_order_canceled_before_the_worker_gets_it_stays_canceled
             await asyncio.to_thread(jobs.broker.join, jobs.render.queue_name)  # type: ignore[attr-defined]
         # then it stays canceled, with no document
         assert (await ordering.order(order["id"]))["status"] == "CANCELED"
-        assert await Document.filter(order_id=_pk(order["id"])).count() == 0
+        assert await Document.filter(order_id=pk_of(order["id"])).count() == 0
 
 
 # --- downloads, expiry and the reaper -----------------------------------------------------
@@ -431,7 +273,7 @@ async def test_a_document_is_kept_72_hours_then_deleted_and_the_order_expires(
     order = (await ordering.create())["order"]
     ready = await ordering.wait_for(order["id"], "READY")
     url = ready["document"]["downloadUrl"]
-    row = await Document.get(order_id=_pk(order["id"]))
+    row = await Document.get(order_id=pk_of(order["id"]))
     path = FileStorage(ordering.settings.files_dir).path(row.storage_key)
     assert path.exists()
     storage = FileStorage(ordering.settings.files_dir)
@@ -446,7 +288,7 @@ async def test_a_document_is_kept_72_hours_then_deleted_and_the_order_expires(
     assert await purge_expired_documents(storage, ordering.clock.now()) >= 1
     assert not path.exists() and (await Document.get(id=row.id)).deleted_at is not None
     # (the 12-hour session is long over: read the row itself)
-    assert (await DetailOrder.get(id=_pk(order["id"]))).status == "EXPIRED"
+    assert (await DetailOrder.get(id=pk_of(order["id"]))).status == "EXPIRED"
     assert (await ordering.download(url)).status_code == 410
 
 
@@ -463,15 +305,15 @@ async def test_a_message_lost_between_commit_and_send_is_resent_by_the_reaper(
         raise ConnectionError("broker down")
 
     jobs.enqueue_render = broken_send  # type: ignore[method-assign]
-    subscriber = await _subscriber_with_history()
-    async for ordering in _open(settings, subscriber, clock, jobs):
+    subscriber = await subscriber_with_history()
+    async for ordering in open_ordering(settings, subscriber, clock, jobs):
         order = (await ordering.create())["order"]
         assert order["status"] == "PENDING"
         jobs.enqueue_render = real_send  # type: ignore[method-assign]
         # when the reaper runs after the grace period
         assert await orders_to_resend(clock.now()) == []
         clock.advance(minutes=3)
-        assert _pk(order["id"]) in await orders_to_resend(clock.now())
+        assert pk_of(order["id"]) in await orders_to_resend(clock.now())
         with WorkerProcess(jobs.broker):
             jobs.reap.send()
             # then the order is rendered after all
@@ -480,8 +322,8 @@ async def test_a_message_lost_between_commit_and_send_is_resent_by_the_reaper(
 
 async def test_another_subscriber_never_sees_this_order(ordering: Ordering) -> None:
     order = (await ordering.create())["order"]
-    other = await _subscriber_with_history()
-    async for stranger in _open(ordering.settings, other, ordering.clock, ordering.jobs):
+    other = await subscriber_with_history()
+    async for stranger in open_ordering(ordering.settings, other, ordering.clock, ordering.jobs):
         assert (await stranger.call(NODE, {"id": order["id"]}))["node"] is None
         result = (await stranger.call(CANCEL, {"id": order["id"]}))["detailOrderCancel"]
         assert [e["code"] for e in result["userErrors"]] == ["NOT_FOUND"]
@@ -490,41 +332,16 @@ async def test_another_subscriber_never_sees_this_order(ordering: Ordering) -> N
 # --- the real broker ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    url = os.environ.get("DETALKA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"Redis is not reachable at {url}: {exc}")
-        pytest.skip(f"Redis is not reachable at {url}: {exc}")
-    redis.Redis.from_url(url).flushdb()
-    yield url
-
-
 async def test_an_order_is_rendered_through_the_redis_broker(
     db: Settings, tmp_path: Path, redis_url: str
 ) -> None:
     settings = db.model_copy(update={"data_dir": tmp_path, "broker_url": redis_url})
     clock = MovableClock(NOW)
     jobs = create_jobs(settings, clock)
-    subscriber = await _subscriber_with_history()
+    subscriber = await subscriber_with_history()
     with WorkerProcess(jobs.broker):
-        async for ordering in _open(settings, subscriber, clock, jobs):
+        async for ordering in open_ordering(settings, subscriber, clock, jobs):
             order = (await ordering.create(format="CSV"))["order"]
             ready = await ordering.wait_for(order["id"], "READY")
             assert (await ordering.download(ready["document"]["downloadUrl"])).status_code == 200
     jobs.broker.close()
-
-
-def _global(type_name: str, pk: int) -> str:
-    import base64
-
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
-
-
-def _pk(global_id: str) -> int:
-    import base64
-
-    return int(base64.b64decode(global_id).decode().split(":")[1])

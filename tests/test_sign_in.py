@@ -17,6 +17,7 @@ from detalka.phone import normalize_msisdn
 from detalka.settings import Settings
 from detalka.web.app import create_app
 from tests.api import GraphQLClient
+from tests.live import served, websocket
 from tests.signin_fixtures import (
     KnownCaptcha,
     MovableClock,
@@ -532,53 +533,26 @@ async def test_attempts_over_a_websocket_count_toward_the_lock(
     db: Settings, tmp_path: Path
 ) -> None:
     # given the app served for real on loopback, in this event loop
-    import json
-    import socket
-
-    import uvicorn
-    import websockets
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     settings = db.model_copy(update={"data_dir": tmp_path})
     app = create_app(settings, open_db=False, clock=MovableClock())
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    )
-    serving = asyncio.create_task(server.serve())
     subscriber = await make_subscriber("correct-horse")
-    try:
-        deadline = asyncio.get_running_loop().time() + 10
-        while not server.started:
-            assert asyncio.get_running_loop().time() < deadline, "server did not start"
-            await asyncio.sleep(0.01)
-        url = f"ws://127.0.0.1:{port}/graphql"
-        async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
-            await ws.send(json.dumps({"type": "connection_init"}))
-            assert json.loads(await ws.recv())["type"] == "connection_ack"
-            # when six wrong passwords arrive over the socket
-            answers = []
-            for attempt in range(6):
-                query = (
-                    f'mutation {{ sessionCreate(input: {{msisdn: "{subscriber.msisdn}",'
-                    f' password: "nope{attempt}", regionCode: "MOW"}})'
-                    " { userErrors { code } } }"
-                )
-                await ws.send(
-                    json.dumps(
-                        {"id": str(attempt), "type": "subscribe", "payload": {"query": query}}
-                    )
-                )
-                message = json.loads(await ws.recv())
-                assert message["type"] == "next", message
-                answers.append(message["payload"]["data"]["sessionCreate"]["userErrors"][0]["code"])
-                assert json.loads(await ws.recv())["type"] == "complete"
-        # then the sixth is refused by the lock, and so is plain HTTP afterwards
-        assert answers == ["INVALID_CREDENTIALS"] * 5 + ["TOO_MANY_ATTEMPTS"]
-    finally:
-        server.should_exit = True
-        await serving
+    async with served(app) as address, websocket(address) as ws:
+        assert (await ws.init())["type"] == "connection_ack"
+        # when six wrong passwords arrive over the socket
+        answers = []
+        for attempt in range(6):
+            query = (
+                f'mutation {{ sessionCreate(input: {{msisdn: "{subscriber.msisdn}",'
+                f' password: "nope{attempt}", regionCode: "MOW"}})'
+                " { userErrors { code } } }"
+            )
+            await ws.subscribe(str(attempt), query)
+            message = await ws.receive()
+            assert message["type"] == "next", message
+            answers.append(message["payload"]["data"]["sessionCreate"]["userErrors"][0]["code"])
+            assert (await ws.receive())["type"] == "complete"
+    # then the sixth is refused by the lock, and so is plain HTTP afterwards
+    assert answers == ["INVALID_CREDENTIALS"] * 5 + ["TOO_MANY_ATTEMPTS"]
     transport = httpx.ASGITransport(app=create_app(settings, open_db=False))
     async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as http:
         body = (

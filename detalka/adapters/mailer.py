@@ -7,7 +7,6 @@ import os
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import make_msgid
 from html import escape
 from pathlib import Path
 from typing import Protocol
@@ -115,7 +114,8 @@ def report_email(
     message["Subject"] = f"Детализация счёта {msisdn} за {period}"
     message["From"] = sender
     message["To"] = recipient
-    message["Message-ID"] = make_msgid(idstring=message_key, domain="detalka.local")
+    # Stable across retries (make_msgid would add the time and randomness).
+    message["Message-ID"] = f"<{message_key}@detalka.local>"
     attach = file_path.stat().st_size <= ATTACHMENT_LIMIT
     where = "Файл во вложении." if attach else f"Файл больше 10 МБ, скачайте его: {download_url}"
     text = (

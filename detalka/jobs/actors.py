@@ -9,9 +9,11 @@ from typing import Any
 
 import dramatiq
 
+from detalka.adapters.events import EventBus, event_bus, publish_quietly
+from detalka.adapters.mailer import Mailer, mailer_for
 from detalka.adapters.storage import FileStorage
 from detalka.clock import Clock, SystemClock
-from detalka.jobs import rendering
+from detalka.jobs import delivery, rendering, scheduling
 from detalka.jobs.runtime import in_worker_database, make_broker, send
 from detalka.settings import Settings
 
@@ -24,31 +26,82 @@ class Jobs:
 
     broker: dramatiq.Broker
     render: dramatiq.Actor[Any, Any]
+    deliver: dramatiq.Actor[Any, Any]
+    run_schedules: dramatiq.Actor[Any, Any]
     purge: dramatiq.Actor[Any, Any]
     reap: dramatiq.Actor[Any, Any]
+    events: EventBus
 
     async def enqueue_render(self, order_id: int) -> None:
         await send(self.render, order_id)
 
+    async def housekeeping(self) -> None:
+        """The minutely messages: due schedules, stuck orders, expired documents."""
+        await send(self.run_schedules)
+        await send(self.reap)
+        await send(self.purge)
 
-def create_jobs(settings: Settings, clock: Clock | None = None) -> Jobs:
+
+def create_jobs(
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    mailer: Mailer | None = None,
+    events: EventBus | None = None,
+) -> Jobs:
     broker = make_broker(settings)
     storage = FileStorage(settings.files_dir)
     clock = clock or SystemClock()
+    bus: EventBus = events or event_bus(settings.events_url)
+    mail = delivery.MailSetup(
+        mailer=mailer or mailer_for(settings.smtp_url, settings.outbox_dir),
+        storage=storage,
+        sender=settings.mail_from,
+        public_url=settings.public_url,
+    )
     ttl = timedelta(hours=settings.document_ttl_hours)
 
+    async def notify(subscriber_id: int, order_id: int) -> None:
+        await publish_quietly(bus, subscriber_id, order_id)
+
+    async def send_delivery(order_id: int) -> None:
+        try:
+            await send(deliver, order_id)
+        except Exception:  # the broker is down: the reaper resends it
+            log.warning("could not send the delivery of order %s", order_id, exc_info=True)
+
     async def render_detail_order(order_id: int) -> None:
-        await rendering.render_order(order_id, storage=storage, now=clock.now(), document_ttl=ttl)
+        await rendering.render_order(
+            order_id,
+            storage=storage,
+            now=clock.now(),
+            document_ttl=ttl,
+            notify=notify,
+            deliver=send_delivery,
+        )
+
+    async def deliver_detail_order(order_id: int) -> None:
+        outcome = await delivery.deliver_order(order_id, mail, clock.now(), notify)
+        log.info("email of order %s: %s", order_id, outcome)
+
+    async def run_due_schedules() -> None:
+        for order_id in await scheduling.run_due_schedules(clock.now(), notify=notify):
+            await send(render, order_id)
+            await scheduling.mark_enqueued(order_id, clock.now())
 
     async def purge_expired_documents() -> None:
-        purged = await rendering.purge_expired_documents(storage, clock.now())
+        purged = await rendering.purge_expired_documents(storage, clock.now(), notify)
         if purged:
             log.info("purged %d expired documents", purged)
 
     async def reap_stuck_orders() -> None:
-        for order_id in await rendering.orders_to_resend(clock.now()):
+        now = clock.now()
+        for order_id in await rendering.orders_to_resend(now):
             log.warning("re-sending stuck order %s", order_id)
-            render.send(order_id)
+            await send(render, order_id)
+        for order_id in await delivery.deliveries_to_resend(now):
+            log.warning("re-sending the email of order %s", order_id)
+            await send(deliver, order_id)
 
     def register(fn: Any, **options: Any) -> dramatiq.Actor[Any, Any]:
         decorate = dramatiq.actor(broker=broker, actor_name=fn.__name__, **options)
@@ -59,6 +112,22 @@ def create_jobs(settings: Settings, clock: Clock | None = None) -> Jobs:
     render = register(
         render_detail_order, max_retries=3, min_backoff=1_000, time_limit=30 * 60 * 1000
     )
+    # A temporary SMTP failure raises RetryLater: backoff from 30 s up to 10 min; the
+    # attempts are counted on the EmailDelivery row, which gives up after MAX_ATTEMPTS.
+    deliver = register(
+        deliver_detail_order,
+        min_backoff=30_000,
+        max_backoff=10 * 60 * 1000,
+        retry_when=_delivery_retry,
+        time_limit=5 * 60 * 1000,
+    )
+    run_schedules = register(run_due_schedules, max_retries=0, time_limit=10 * 60 * 1000)
     purge = register(purge_expired_documents, max_retries=0, time_limit=10 * 60 * 1000)
     reap = register(reap_stuck_orders, max_retries=0, time_limit=60 * 1000)
-    return Jobs(broker, render, purge, reap)
+    return Jobs(broker, render, deliver, run_schedules, purge, reap, bus)
+
+
+def _delivery_retry(retries: int, exc: BaseException) -> bool:
+    # SMTP trouble is retried up to MAX_ATTEMPTS (the row counts and then gives up);
+    # anything else (a lost database connection) a few times.
+    return retries < (delivery.MAX_ATTEMPTS if isinstance(exc, delivery.RetryLater) else 3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,14 +24,34 @@ LEASE = timedelta(minutes=15)
 FILE_TITLE = "Детализация"
 
 
+# Told after each committed change of an order: (subscriber_id, order_id).
+Notify = Callable[[int, int], Awaitable[None]]
+# Sends the delivery message of an order that became READY (after the commit).
+Deliver = Callable[[int], Awaitable[None]]
+
+
+async def _nothing(*_: int) -> None:
+    return None
+
+
 class Canceled(Exception):
     """The order left RENDERING (canceled) while it was being rendered."""
 
 
 async def render_order(
-    order_id: int, *, storage: FileStorage, now: datetime, document_ttl: timedelta
+    order_id: int,
+    *,
+    storage: FileStorage,
+    now: datetime,
+    document_ttl: timedelta,
+    notify: Notify = _nothing,
+    deliver: Deliver = _nothing,
 ) -> bool:
-    """Idempotent: does nothing unless it claims the order. True when it made a document."""
+    """Idempotent: does nothing unless it claims the order. True when it made a document.
+
+    ``notify`` hears of every committed change (claimed, progress, READY, FAILED);
+    ``deliver`` is called once the order is READY with an EMAIL delivery pending.
+    """
     claimed = await DetailOrder.filter(
         Q(id=order_id)
         & (
@@ -42,8 +63,12 @@ async def render_order(
     )
     if not claimed:
         return False
+    order = await DetailOrder.get(id=order_id)
+    await notify(order.subscriber_id, order_id)
     try:
-        return await _render_claimed(order_id, storage=storage, now=now, document_ttl=document_ttl)
+        made = await _render_claimed(
+            order, storage=storage, now=now, document_ttl=document_ttl, notify=notify
+        )
     except Exception as exc:
         log.exception("rendering order %s failed", order_id)
         await DetailOrder.filter(id=order_id, status=DetailOrderStatus.RENDERING).update(
@@ -52,13 +77,23 @@ async def render_order(
             "Закажите её ещё раз.",
             updated_at=now,
         )
+        await notify(order.subscriber_id, order_id)
         return False
+    await notify(order.subscriber_id, order_id)
+    if made and order.delivery == DeliveryMethod.EMAIL:
+        await deliver(order_id)
+    return made
 
 
 async def _render_claimed(
-    order_id: int, *, storage: FileStorage, now: datetime, document_ttl: timedelta
+    order: DetailOrder,
+    *,
+    storage: FileStorage,
+    now: datetime,
+    document_ttl: timedelta,
+    notify: Notify,
 ) -> bool:
-    order = await DetailOrder.get(id=order_id)
+    order_id = order.id
     report = await build_report(order, now)
     renderer = renderer_for(order.format)
     key = f"{order.subscriber_id}/{order.id}-{secrets.token_hex(8)}.{renderer.extension}"
@@ -71,6 +106,7 @@ async def _render_claimed(
         )
         if not still:
             raise Canceled
+        await notify(order.subscriber_id, order_id)
 
     try:
         with temporary.open("wb") as out:
@@ -136,10 +172,12 @@ def file_name(msisdn: str, order: DetailOrder, extension: str) -> str:
     )
 
 
-async def purge_expired_documents(storage: FileStorage, now: datetime) -> int:
+async def purge_expired_documents(
+    storage: FileStorage, now: datetime, notify: Notify = _nothing
+) -> int:
     """Delete files past their 72 hours; their orders read EXPIRED. Returns files purged."""
     purged = 0
-    expired = await Document.filter(expires_at__lte=now, deleted_at=None)
+    expired = await Document.filter(expires_at__lte=now, deleted_at=None).select_related("order")
     for document in expired:
         storage.delete(document.storage_key)
         async with in_transaction():
@@ -149,6 +187,8 @@ async def purge_expired_documents(storage: FileStorage, now: datetime) -> int:
                     id=document.order_id, status=DetailOrderStatus.READY
                 ).update(status=DetailOrderStatus.EXPIRED, updated_at=now)
                 purged += 1
+        if taken:
+            await notify(document.order.subscriber_id, document.order_id)
     return purged
 
 

@@ -10,7 +10,10 @@ from detalka.models.orders import (
     EmailDelivery,
     IdempotencyKey,
 )
-from detalka.models.usage import UsageRecord
+from detalka.models.usage import UsageDay, UsageRecord, ZoneOffset
+
+# Importing it registers the Region pre_save hook that writes a zone's offsets (SQLite).
+from detalka.models.usage_days import rebuild_usage_days, sync_zone_offsets
 
 __all__ = [
     "ApiToken",
@@ -32,5 +35,9 @@ __all__ = [
     "Store",
     "Subscriber",
     "Tariff",
+    "UsageDay",
     "UsageRecord",
+    "ZoneOffset",
+    "rebuild_usage_days",
+    "sync_zone_offsets",
 ]

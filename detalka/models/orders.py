@@ -148,6 +148,8 @@ class EmailDelivery(Model):
     recipient = fields.CharField(max_length=254)
     message_id = fields.CharField(max_length=200, unique=True)
     attempts = fields.IntField(default=0)
+    # A sender holds the row until then, so two workers never send the same email at once.
+    claimed_until = fields.DatetimeField(null=True)
     sent_at = fields.DatetimeField(null=True)
     last_error = fields.CharField(max_length=500, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -155,3 +157,5 @@ class EmailDelivery(Model):
     class Meta:
         table = "email_delivery"
         unique_together = (("order", "recipient"),)
+
+    order_id: int

@@ -68,42 +68,37 @@ def _param(db: BaseDBAsyncClient, moment: datetime) -> Any:
     return moment.astimezone(UTC).isoformat(sep=" ")
 
 
-def _local_date_sql(db: BaseDBAsyncClient, offset_minutes: int) -> str:
-    minutes = int(offset_minutes)  # an int from zoneinfo, never user text
-    if _dialect(db) == "postgres":
-        return f"CAST((occurred_at AT TIME ZONE 'UTC') + INTERVAL '{minutes} minutes' AS DATE)"
-    return f"date(occurred_at, '{minutes:+d} minutes')"
+async def usage_totals(subscriber_id: int, first: date, last: date) -> list[UsageTotal]:
+    """Charges per local day, kind and roaming over the local days [first, last].
 
-
-async def usage_totals(subscriber_id: int, slices: Sequence[TimeSlice]) -> list[UsageTotal]:
-    """Charges per local day, kind and roaming: one index range scan per offset slice.
-
-    Every total of a period (by category, by day, per report section) is a sum of these.
+    Read from the daily roll-up ``usage_day`` (kept by triggers, see
+    ``detalka.models.usage_days``): a few rows a day instead of every record. Every total of
+    a period (by category, by day, per report section) is a sum of these.
     """
     db = _db()
-    totals: list[UsageTotal] = []
-    for piece in slices:
-        local_day = _local_date_sql(db, piece.offset_minutes)
-        rows = await db.execute_query(
-            _sql(
-                db,
-                f"SELECT {local_day}, kind, roaming, SUM(cost), COUNT(*) FROM usage_record"  # noqa: S608
-                " WHERE subscriber_id = ? AND occurred_at >= ? AND occurred_at < ?"
-                " GROUP BY 1, 2, 3",
-            ),
-            [subscriber_id, _param(db, piece.start), _param(db, piece.end)],
+    bounds: list[Any] = [first, last]
+    if _dialect(db) != "postgres":
+        bounds = [first.isoformat(), last.isoformat()]
+    _, rows = await db.execute_query(
+        _sql(
+            db,
+            "SELECT day, kind, roaming, charged, record_count FROM usage_day"
+            " WHERE subscriber_id = ? AND day >= ? AND day <= ?",
+        ),
+        [subscriber_id, *bounds],
+    )
+    kinds = {kind.value: kind for kind in UsageKind}
+    to_date = date.fromisoformat
+    return [
+        UsageTotal(
+            day if isinstance(day, date) else to_date(day),
+            kinds[kind],
+            bool(roaming),
+            int(kopecks),
+            int(count),
         )
-        for day, kind, roaming, kopecks, count in rows[1]:
-            totals.append(
-                UsageTotal(
-                    day if isinstance(day, date) else date.fromisoformat(day),
-                    UsageKind(kind),
-                    bool(roaming),
-                    int(kopecks),
-                    int(count),
-                )
-            )
-    return totals
+        for day, kind, roaming, kopecks, count in rows
+    ]
 
 
 async def package_units_used(

@@ -44,6 +44,13 @@ async def authenticate(token: str, now: datetime) -> Viewer | None:
     return Viewer(session.subscriber_id, frozenset(SCOPES), session_id=session.id)
 
 
+async def still_valid(viewer: Viewer, now: datetime) -> bool:
+    """A long-lived connection asks again: was the session or token revoked, or expired?"""
+    if viewer.api_token_id is not None:
+        return await ApiToken.filter(id=viewer.api_token_id, revoked_at=None).exists()
+    return await Session.filter(id=viewer.session_id, revoked_at=None, expires_at__gt=now).exists()
+
+
 async def create_api_token(
     subscriber_id: int, name: str, scopes: list[str], now: datetime
 ) -> tuple[str, ApiToken]:

@@ -81,7 +81,7 @@ async def normalize(
         )
     except UserFacingError as error:
         errors.append(error)
-    sections = _sections(request.sections, errors)
+    sections = checked_sections(request.sections, errors)
     email = _email(request, subscriber, errors)
     store = await _store(request, subscriber, errors)
     if errors:
@@ -98,7 +98,7 @@ class OrderRejected(Exception):
         self.errors = errors
 
 
-def _sections(
+def checked_sections(
     chosen: list[ReportSection] | None, errors: list[UserFacingError]
 ) -> list[ReportSection]:
     if chosen is None:
@@ -116,7 +116,14 @@ def _email(
 ) -> str | None:
     if request.delivery != DeliveryMethod.EMAIL:
         return None
-    email = (request.email or subscriber.email or "").strip()
+    return checked_email(request.email, subscriber.email, errors)
+
+
+def checked_email(
+    given: str | None, on_file: str | None, errors: list[UserFacingError]
+) -> str | None:
+    """The address given, else the one on file; a problem is added to ``errors``."""
+    email = (given or on_file or "").strip()
     if not email:
         errors.append(
             UserFacingError(

@@ -152,7 +152,7 @@ async def packages(
 
 
 async def expenses(subscriber_id: int, period: Period) -> ExpensesView:
-    return summarize(period, await usage_totals(subscriber_id, period.slices()))
+    return summarize(period, await usage_totals(subscriber_id, period.first, period.last))
 
 
 def summarize(period: Period, totals: list[UsageTotal]) -> ExpensesView:

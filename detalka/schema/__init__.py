@@ -20,7 +20,9 @@ from strawberry.schema.config import StrawberryConfig
 from detalka.schema.account import AccountQuery
 from detalka.schema.auth import AuthMutation
 from detalka.schema.catalog import CatalogQuery
+from detalka.schema.live import OrdersSubscription
 from detalka.schema.orders import OrdersMutation
+from detalka.schema.schedules import SchedulesMutation
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -35,7 +37,12 @@ def _query_type() -> type:
 
 
 @strawberry.type(name="Mutation", description="Everything a client can change.")
-class Mutation(AuthMutation, OrdersMutation):
+class Mutation(AuthMutation, OrdersMutation, SchedulesMutation):
+    pass
+
+
+@strawberry.type(name="Subscription", description="Live updates over graphql-transport-ws.")
+class Subscription(OrdersSubscription):
     pass
 
 
@@ -52,6 +59,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     return strawberry.Schema(
         query=_query_type(),
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )

@@ -47,6 +47,7 @@ from detalka.schema.scalars import Money
 if TYPE_CHECKING:
     from detalka.schema.auth import ApiToken
     from detalka.schema.orders import DetailOrderConnection, Document
+    from detalka.schema.schedules import DetailSchedule
 
 ACCOUNT = "account:read"
 USAGE = "usage:read"
@@ -258,6 +259,16 @@ class Subscriber(relay.Node):
             expires_at__gt=info.context.services.clock.now(),
         ).order_by("-created_at", "-id")
         return [Document.from_row(r, info.context.settings.public_url) for r in rows]
+
+    @strawberry.field(
+        description="Periodic reports by email, oldest first.", extensions=needs(ORDERS)
+    )
+    async def detail_schedules(
+        self,
+    ) -> list[Annotated[DetailSchedule, strawberry.lazy("detalka.schema.schedules")]]:
+        from detalka.schema.schedules import load_schedules
+
+        return await load_schedules(self.pk)
 
     @strawberry.field(
         description="The subscriber's API tokens, newest first.", extensions=session_only()

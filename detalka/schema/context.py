@@ -11,6 +11,7 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
 from detalka.adapters.captchas import CaptchaFactory
+from detalka.adapters.events import EventBus
 from detalka.adapters.sms import SmsSender
 from detalka.clock import Clock
 from detalka.resolvers.access import Viewer
@@ -27,6 +28,10 @@ class Services:
     captcha: CaptchaFactory
     # Sends the render message of a committed order (the broker, or a test's own queue).
     enqueue_render: Callable[[int], Awaitable[None]]
+    # Order events: what wakes a detailOrderUpdated subscription up.
+    events: EventBus
+    # A subscription re-reads the database this often even without events (a lost one).
+    subscription_poll_s: float = 15.0
 
 
 @dataclass
@@ -35,6 +40,8 @@ class Context:
     response: Any
     services: Services
     viewer: Viewer | None = None
+    # graphql-transport-ws: the connection_init payload (strawberry sets it).
+    connection_params: dict[str, Any] | None = None
 
     @property
     def settings(self) -> Settings:

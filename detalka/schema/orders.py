@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import strawberry
 from strawberry import relay
 
+from detalka.adapters.events import publish_quietly
 from detalka.models import DetailOrder as OrderRow
 from detalka.models import Document as DocumentRow
 from detalka.models import Subscriber as SubscriberRow
@@ -312,6 +313,7 @@ class OrdersMutation:
             )
         except orders.OrderRejected as rejected:
             return DetailOrderCreatePayload(order=None, user_errors=_errors(rejected))
+        await publish_quietly(services.events, subscriber.id, row.id)
         found = await load_orders(info, subscriber.id, ids=[row.id])
         return DetailOrderCreatePayload(order=found[0], user_errors=[])
 
@@ -336,5 +338,6 @@ class OrdersMutation:
             )
         except orders.OrderRejected as rejected:
             return DetailOrderCancelPayload(order=None, user_errors=_errors(rejected))
+        await publish_quietly(info.context.services.events, viewer.subscriber_id, row.id)
         found = await load_orders(info, viewer.subscriber_id, ids=[row.id])
         return DetailOrderCancelPayload(order=found[0], user_errors=[])

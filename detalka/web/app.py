@@ -16,7 +16,7 @@ from detalka.adapters.storage import FileStorage
 from detalka.clock import Clock, SystemClock
 from detalka.db import open_database
 from detalka.jobs.actors import Jobs, create_jobs
-from detalka.jobs.runtime import WorkerProcess, send
+from detalka.jobs.runtime import WorkerProcess
 from detalka.schema.context import Services
 from detalka.settings import Settings
 from detalka.web.files import download_endpoint
@@ -43,6 +43,8 @@ def create_app(
         sms=sms or sms_sender(settings.sms_gateway_url, settings.outbox_dir),
         captcha=captcha or ImageCaptchaFactory(),
         enqueue_render=jobs.enqueue_render,
+        events=jobs.events,
+        subscription_poll_s=settings.subscription_poll_seconds,
     )
     embedded = urlsplit(settings.broker_url).scheme == "memory"
 
@@ -73,8 +75,7 @@ def create_app(
 
 
 async def _housekeeping(jobs: Jobs, every_s: float = 60.0) -> None:
-    """Purge expired documents and re-send stuck orders, once a minute."""
+    """Due schedules, stuck orders, expired documents: the embedded scheduler, once a minute."""
     while True:
-        await send(jobs.reap)
-        await send(jobs.purge)
+        await jobs.housekeeping()
         await asyncio.sleep(every_s)

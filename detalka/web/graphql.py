@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
+from detalka.resolvers.access import authenticate
 from detalka.schema import build_schema
 from detalka.schema.context import Context, Services
 from detalka.web.auth import viewer_for
+
+MAX_SUBSCRIPTIONS = 5  # operations in flight per WebSocket connection
+INIT_TIMEOUT = timedelta(seconds=10)
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -27,6 +34,8 @@ class GraphQLApp(GraphQL[Context, None]):
             allow_queries_via_get=False,
             # The legacy graphql-ws protocol had an auth bypass: graphql-transport-ws only.
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=INIT_TIMEOUT,
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS,
         )
         self.services = services
 
@@ -35,6 +44,24 @@ class GraphQLApp(GraphQL[Context, None]):
     ) -> Context:
         viewer = await viewer_for(request, self.services)
         return Context(request=request, response=response, services=self.services, viewer=viewer)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        # A browser cannot set headers on a WebSocket: the token comes in connection_init,
+        # {"authorization": "Bearer <token>"}. A token that does not check out closes the
+        # connection (4403); no token leaves the connection anonymous.
+        acknowledged: UnsetType = UNSET
+        params = context.connection_params or {}
+        given = params.get("authorization") or params.get("Authorization")
+        if given is None:
+            return acknowledged
+        scheme, _, token = str(given).partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
+        viewer = await authenticate(token.strip(), self.services.clock.now())
+        if viewer is None:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
+        context.viewer = viewer
+        return acknowledged
 
     async def process_result(
         self, request: Request, result: StrawberryExecutionResult

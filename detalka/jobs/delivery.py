@@ -1,0 +1,142 @@
+"""Email delivery of a READY order: send once, retry temporary failures, record the outcome.
+
+The ``EmailDelivery`` row is the truth about one email. ``sent_at`` makes a repeated run a
+no-op; a claim (``claimed_until``) keeps two workers from sending at the same time. What is
+left is the window between the SMTP server accepting the message and ``sent_at`` being
+written: a worker killed exactly there sends it again on the retry (at-least-once), with the
+same Message-ID, so a mail client shows one message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from tortoise.expressions import F, Q
+
+from detalka.adapters.mailer import (
+    Mailer,
+    PermanentMailError,
+    TemporaryMailError,
+    report_email,
+)
+from detalka.adapters.storage import FileStorage
+from detalka.jobs.rendering import Notify
+from detalka.models import DetailOrder, Document, EmailDelivery
+from detalka.models.enums import DeliveryMethod, DeliveryStatus, DetailOrderStatus
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 6  # with Dramatiq's exponential backoff from 30 s: about half an hour
+CLAIM = timedelta(minutes=10)
+
+
+class RetryLater(Exception):
+    """A temporary failure: raised so that the broker retries the message with backoff."""
+
+
+class Outcome(StrEnum):
+    SENT = "SENT"  # sent now
+    ALREADY_SENT = "ALREADY_SENT"  # sent before: nothing done
+    FAILED = "FAILED"  # given up, recorded on the order
+    NOT_DUE = "NOT_DUE"  # not an EMAIL order, not READY yet, or delivery already settled
+    BUSY = "BUSY"  # another worker holds the claim
+
+
+@dataclass(frozen=True)
+class MailSetup:
+    mailer: Mailer
+    storage: FileStorage
+    sender: str
+    public_url: str
+
+
+async def deliver_order(order_id: int, setup: MailSetup, now: datetime, notify: Notify) -> Outcome:
+    order = await DetailOrder.get_or_none(id=order_id).select_related("subscriber")
+    if order is None or order.delivery != DeliveryMethod.EMAIL:
+        return Outcome.NOT_DUE
+    if order.delivery_status != DeliveryStatus.PENDING:
+        return Outcome.NOT_DUE
+    if order.status in {DetailOrderStatus.PENDING, DetailOrderStatus.RENDERING}:
+        return Outcome.NOT_DUE  # the render sends this message again when it is READY
+    document = await Document.get_or_none(order_id=order_id, deleted_at=None)
+    if order.status != DetailOrderStatus.READY or document is None:
+        reason = "Детализация не была подготовлена, письмо не отправлено."
+        await _settle(order, DeliveryStatus.FAILED, reason, now, notify)
+        return Outcome.FAILED
+    assert order.email is not None
+    delivery, _ = await EmailDelivery.get_or_create(
+        order_id=order_id,
+        recipient=order.email,
+        defaults={"message_id": f"detail-order-{order_id}.{document.sha256[:16]}"},
+    )
+    if delivery.sent_at is not None:
+        await _settle(order, DeliveryStatus.SENT, None, now, notify)
+        return Outcome.ALREADY_SENT
+    claimed = await EmailDelivery.filter(
+        Q(id=delivery.id, sent_at=None) & (Q(claimed_until=None) | Q(claimed_until__lt=now))
+    ).update(claimed_until=now + CLAIM, attempts=F("attempts") + 1)
+    if not claimed:
+        return Outcome.BUSY
+    attempts = delivery.attempts + 1
+    message = report_email(
+        sender=setup.sender,
+        recipient=order.email,
+        msisdn=order.subscriber.msisdn,
+        period=f"{order.period_from:%d.%m.%Y}–{order.period_to:%d.%m.%Y}",
+        file_path=setup.storage.path(document.storage_key),
+        file_name=document.file_name,
+        content_type=document.content_type,
+        download_url=f"{setup.public_url.rstrip('/')}/files/{document.download_token}",
+        message_key=delivery.message_id,
+    )
+    try:
+        await setup.mailer.send(message)
+    except PermanentMailError as exc:
+        await _release(delivery.id, str(exc))
+        reason = f"Почтовый сервер не принял письмо для {order.email}. Проверьте адрес."
+        await _settle(order, DeliveryStatus.FAILED, reason, now, notify)
+        return Outcome.FAILED
+    except (TemporaryMailError, OSError) as exc:
+        await _release(delivery.id, str(exc))
+        if attempts >= MAX_ATTEMPTS:
+            reason = "Не удалось отправить письмо: почтовый сервер недоступен. Файл ждёт в архиве."
+            await _settle(order, DeliveryStatus.FAILED, reason, now, notify)
+            return Outcome.FAILED
+        log.warning("email of order %s: attempt %d failed, retrying: %s", order_id, attempts, exc)
+        raise RetryLater(str(exc)) from exc
+    await EmailDelivery.filter(id=delivery.id).update(
+        sent_at=now, claimed_until=None, last_error=None
+    )
+    await _settle(order, DeliveryStatus.SENT, None, now, notify)
+    return Outcome.SENT
+
+
+async def _release(delivery_id: int, error: str) -> None:
+    await EmailDelivery.filter(id=delivery_id).update(claimed_until=None, last_error=error[:500])
+
+
+async def _settle(
+    order: DetailOrder, status: DeliveryStatus, reason: str | None, now: datetime, notify: Notify
+) -> None:
+    changed = await DetailOrder.filter(id=order.id, delivery_status=DeliveryStatus.PENDING).update(
+        delivery_status=status, delivery_error=reason, updated_at=now
+    )
+    if changed:
+        await notify(order.subscriber_id, order.id)
+
+
+async def deliveries_to_resend(now: datetime, grace: timedelta = timedelta(hours=1)) -> list[int]:
+    """READY email orders still PENDING long after they became ready: a lost message.
+
+    The grace outlasts the retries' backoff, so the reaper does not add attempts to a
+    delivery that is still being retried.
+    """
+    stuck = await DetailOrder.filter(
+        status=DetailOrderStatus.READY,
+        delivery=DeliveryMethod.EMAIL,
+        delivery_status=DeliveryStatus.PENDING,
+        ready_at__lt=now - grace,
+    ).values_list("id", flat=True)
+    return [int(str(i)) for i in stuck]

@@ -1,0 +1,115 @@
+"""Periodic reports by email: create, change, pause and delete a subscriber's schedules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from detalka.jobs.scheduling import next_run, previous_period
+from detalka.models import DetailSchedule, Subscriber
+from detalka.models.enums import ReportFormat, ReportSection, ScheduleFrequency
+from detalka.resolvers.errors import ErrorCode, UserFacingError
+from detalka.resolvers.orders import OrderRejected, checked_email, checked_sections
+from detalka.resolvers.periods import Period
+
+MAX_SCHEDULES = 10
+
+
+@dataclass(frozen=True)
+class ScheduleRequest:
+    frequency: ScheduleFrequency
+    format: ReportFormat
+    sections: list[ReportSection] | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class ScheduleChange:
+    """``None`` leaves a setting as it is."""
+
+    frequency: ScheduleFrequency | None = None
+    format: ReportFormat | None = None
+    sections: list[ReportSection] | None = None
+    email: str | None = None
+    paused: bool | None = None
+
+
+def next_period(schedule: DetailSchedule, zone: ZoneInfo) -> Period | None:
+    """What the next run will order; None while paused."""
+    if schedule.paused or schedule.next_run_at is None:
+        return None
+    first, last = previous_period(schedule.frequency, schedule.next_run_at.astimezone(zone).date())
+    return Period(first, last, zone)
+
+
+async def create_schedule(
+    subscriber: Subscriber, request: ScheduleRequest, now: datetime
+) -> DetailSchedule:
+    errors: list[UserFacingError] = []
+    sections = checked_sections(request.sections, errors)
+    email = checked_email(request.email, subscriber.email, errors)
+    if await DetailSchedule.filter(subscriber_id=subscriber.id).count() >= MAX_SCHEDULES:
+        errors.append(
+            UserFacingError(
+                ErrorCode.TOO_MANY_SCHEDULES,
+                f"Можно настроить не больше {MAX_SCHEDULES} рассылок.",
+            )
+        )
+    if errors:
+        raise OrderRejected(errors)
+    zone = ZoneInfo(subscriber.home_region.time_zone)
+    return await DetailSchedule.create(
+        subscriber_id=subscriber.id,
+        frequency=request.frequency,
+        format=request.format,
+        sections=[str(s) for s in sections],
+        email=email,
+        paused=False,
+        next_run_at=next_run(request.frequency, zone, now),
+    )
+
+
+async def update_schedule(
+    subscriber: Subscriber, schedule_id: int, change: ScheduleChange, now: datetime
+) -> DetailSchedule:
+    schedule = await _own(subscriber.id, schedule_id)
+    errors: list[UserFacingError] = []
+    if change.sections is not None:
+        schedule.sections = [str(s) for s in checked_sections(change.sections, errors)]
+    if change.email is not None:
+        # An empty string is not "unchanged": it is an address that is missing.
+        email = checked_email(change.email, None, errors)
+        if email is not None:
+            schedule.email = email
+    if errors:
+        raise OrderRejected(errors)
+    if change.format is not None:
+        schedule.format = change.format
+    retime = False
+    if change.frequency is not None and change.frequency != schedule.frequency:
+        schedule.frequency = change.frequency
+        retime = True
+    if change.paused is not None and change.paused != schedule.paused:
+        schedule.paused = change.paused
+        # Resuming starts from the next period: paused periods are not ordered afterwards.
+        retime = retime or not change.paused
+    if retime and not schedule.paused:
+        zone = ZoneInfo(subscriber.home_region.time_zone)
+        schedule.next_run_at = next_run(schedule.frequency, zone, now)
+    await schedule.save()
+    return schedule
+
+
+async def delete_schedule(subscriber_id: int, schedule_id: int) -> DetailSchedule:
+    """Orders it already made stay (their schedule link is cleared)."""
+    schedule = await _own(subscriber_id, schedule_id)
+    await schedule.delete()
+    return schedule
+
+
+async def _own(subscriber_id: int, schedule_id: int) -> DetailSchedule:
+    schedule = await DetailSchedule.get_or_none(id=schedule_id, subscriber_id=subscriber_id)
+    if schedule is None:
+        raise OrderRejected([UserFacingError(ErrorCode.NOT_FOUND, "Рассылка не найдена.", ("id",))])
+    return schedule

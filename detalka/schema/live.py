@@ -1,0 +1,155 @@
+"""``detailOrderUpdated``: an order's state now, then every change, over graphql-transport-ws.
+
+The database is the truth and an event only a wake-up: the subscription listens first,
+then reads the order, so a change that commits in between is seen either way; a client
+that subscribes after the order became READY gets READY at once. Without events (a lost
+publish, Redis away) it still re-reads every ``subscription_poll_s`` seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Annotated, Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+
+from detalka.adapters.events import Listener
+from detalka.models import DetailOrder as OrderRow
+from detalka.models.enums import DeliveryStatus, DetailOrderStatus
+from detalka.resolvers.access import Viewer, still_valid
+from detalka.schema.context import Info
+from detalka.schema.orders import ORDERS_READ, DetailOrder, load_orders
+
+ENDED = {DetailOrderStatus.FAILED, DetailOrderStatus.CANCELED, DetailOrderStatus.EXPIRED}
+ACTIVE = [DetailOrderStatus.PENDING, DetailOrderStatus.RENDERING, DetailOrderStatus.READY]
+
+
+def has_ended(order: DetailOrder) -> bool:
+    """Nothing more will happen until it expires: ready and delivered, failed or canceled."""
+    return order.status in ENDED or (
+        order.status == DetailOrderStatus.READY and order.delivery_status != DeliveryStatus.PENDING
+    )
+
+
+def _state(order: DetailOrder) -> tuple[Any, ...]:
+    document = order.document.pk if order.document else None
+    return (order.status, order.progress, order.delivery_status, document, order.failure_reason)
+
+
+def _viewer(info: Info) -> Viewer:
+    viewer = info.context.viewer
+    if viewer is None:
+        raise GraphQLError("Войдите в аккаунт.", extensions={"code": "UNAUTHENTICATED"})
+    if not viewer.can(ORDERS_READ):
+        raise GraphQLError(
+            f"Нет права {ORDERS_READ} у этого токена.", extensions={"code": "FORBIDDEN"}
+        )
+    return viewer
+
+
+def _order_id(given: relay.GlobalID) -> int:
+    if given.type_name != "DetailOrder" or not given.node_id.isdigit():
+        raise GraphQLError("Заказ не найден.", extensions={"code": "NOT_FOUND"})
+    return int(given.node_id)
+
+
+async def _wait(info: Info, viewer: Viewer, listener: Listener) -> set[int] | None:
+    """Order ids an event named, or None after a quiet poll interval; ends a revoked viewer."""
+    services = info.context.services
+    event = await listener.next(services.subscription_poll_s)
+    if event is None and not await still_valid(viewer, services.clock.now()):
+        raise GraphQLError("Сеанс завершён, войдите снова.", extensions={"code": "UNAUTHENTICATED"})
+    if event is None:
+        return None
+    woken = {event.order_id}
+    while not listener.queue.empty():  # a burst of progress events: read the order once
+        woken.add(listener.queue.get_nowait().order_id)
+    return woken
+
+
+async def _follow_one(
+    info: Info, viewer: Viewer, listener: Listener, order_id: int
+) -> AsyncGenerator[DetailOrder, None]:
+    found = await load_orders(info, viewer.subscriber_id, ids=[order_id])
+    if not found:
+        # Absent and someone else's look the same: nothing about foreign orders leaks.
+        raise GraphQLError("Заказ не найден.", extensions={"code": "NOT_FOUND"})
+    order = found[0]
+    yield order
+    last = _state(order)
+    while not has_ended(order):
+        woken = await _wait(info, viewer, listener)
+        if woken is not None and order_id not in woken:
+            continue
+        (order,) = await load_orders(info, viewer.subscriber_id, ids=[order_id])
+        if _state(order) != last:
+            last = _state(order)
+            yield order
+
+
+async def _follow_all(
+    info: Info, viewer: Viewer, listener: Listener
+) -> AsyncGenerator[DetailOrder, None]:
+    # First the orders still in motion, oldest first; then every change of any order.
+    ids = await OrderRow.filter(subscriber_id=viewer.subscriber_id, status__in=ACTIVE).values_list(
+        "id", flat=True
+    )
+    seen: dict[int, tuple[Any, ...]] = {}
+    for order in sorted(
+        await load_orders(info, viewer.subscriber_id, ids=[int(str(i)) for i in ids]),
+        key=lambda o: o.pk,
+    ):
+        if has_ended(order):
+            continue
+        seen[order.pk] = _state(order)
+        yield order
+    newest = max(
+        await OrderRow.filter(subscriber_id=viewer.subscriber_id).values_list("id", flat=True),
+        default=0,
+    )
+    while True:
+        woken = await _wait(info, viewer, listener)
+        if woken is None:
+            # No event for a while: re-read the orders in motion and any new ones.
+            fresh = await OrderRow.filter(subscriber_id=viewer.subscriber_id, id__gt=newest)
+            woken = set(seen) | {o.id for o in fresh}
+        if not woken:
+            continue
+        for order in sorted(
+            await load_orders(info, viewer.subscriber_id, ids=sorted(woken)), key=lambda o: o.pk
+        ):
+            newest = max(newest, order.pk)
+            state = _state(order)
+            if seen.get(order.pk) != state:
+                seen[order.pk] = state
+                yield order
+            if has_ended(order):
+                seen.pop(order.pk, None)
+
+
+@strawberry.type
+class OrdersSubscription:
+    @strawberry.subscription(
+        description="An order's current state at once, then every change (status, progress, "
+        "delivery, document) until it ends. Without `id`: the viewer's orders in motion, then "
+        "every change of any of them. Needs orders:read.",
+    )
+    async def detail_order_updated(
+        self,
+        info: Info,
+        id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(description="The order to follow; all of the viewer's if absent."),
+        ] = None,
+    ) -> AsyncGenerator[DetailOrder, None]:
+        viewer = _viewer(info)
+        order_id = _order_id(id) if id is not None else None
+        async with info.context.services.events.listen(viewer.subscriber_id) as listener:
+            if order_id is not None:
+                async for order in _follow_one(info, viewer, listener, order_id):
+                    yield order
+            else:
+                async for order in _follow_all(info, viewer, listener):
+                    yield order

@@ -1,0 +1,226 @@
+"""Periodic reports by email over GraphQL: the schedules and their mutations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated, Self
+from zoneinfo import ZoneInfo
+
+import strawberry
+from strawberry import relay
+
+from detalka.models import DetailSchedule as ScheduleRow
+from detalka.models import Subscriber as SubscriberRow
+from detalka.models.enums import ReportSection as ReportSectionEnum
+from detalka.models.enums import ScheduleFrequency as ScheduleFrequencyEnum
+from detalka.resolvers import schedules
+from detalka.resolvers.errors import ErrorCode, UserFacingError
+from detalka.resolvers.orders import OrderRejected
+from detalka.schema.context import Info
+from detalka.schema.errors import UserError
+from detalka.schema.nodes import in_requested_order
+from detalka.schema.orders import ORDERS_READ, ORDERS_WRITE, ReportFormat, ReportSection
+from detalka.schema.overview import Period
+from detalka.schema.permissions import needs
+
+ScheduleFrequency = strawberry.enum(
+    ScheduleFrequencyEnum,
+    description="WEEKLY: the previous Monday to Sunday; MONTHLY: the previous calendar month.",
+)
+
+
+@strawberry.type(description="A periodic report by email: the previous full week or month.")
+class DetailSchedule(relay.Node):
+    pk: relay.NodeID[int]
+    frequency: ScheduleFrequency = strawberry.field(description="How often.")  # type: ignore[valid-type]
+    format: ReportFormat = strawberry.field(description="The file format.")  # type: ignore[valid-type]
+    sections: list[ReportSection] = strawberry.field(description="Sections, in report order.")  # type: ignore[valid-type]
+    email: str = strawberry.field(description="Where the report goes.")
+    paused: bool = strawberry.field(description="A paused schedule orders nothing.")
+    next_run_at: datetime | None = strawberry.field(
+        description="When the next report is ordered (01:00 local time); null while paused."
+    )
+    next_period: Period | None = strawberry.field(
+        description="The period the next report will cover; null while paused."
+    )
+    created_at: datetime = strawberry.field(description="When it was set up.")
+
+    @classmethod
+    def from_row(cls, row: ScheduleRow, zone: str) -> Self:
+        upcoming = schedules.next_period(row, ZoneInfo(zone))
+        return cls(
+            pk=row.id,
+            frequency=row.frequency,
+            format=row.format,
+            sections=[ReportSectionEnum(s) for s in row.sections],
+            email=row.email,
+            paused=row.paused,
+            next_run_at=None if row.paused else row.next_run_at,
+            next_period=Period.of(upcoming) if upcoming else None,
+            created_at=row.created_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ids = [int(i) for i in node_ids]
+        viewer = info.context.viewer
+        if viewer is None or not viewer.can(ORDERS_READ):
+            return [None for _ in ids]
+        rows = await ScheduleRow.filter(
+            id__in=ids, subscriber_id=viewer.subscriber_id
+        ).select_related("subscriber__home_region")
+        return in_requested_order(
+            ids, rows, lambda r: cls.from_row(r, r.subscriber.home_region.time_zone)
+        )
+
+
+async def load_schedules(subscriber_id: int) -> list[DetailSchedule]:
+    rows = (
+        await ScheduleRow.filter(subscriber_id=subscriber_id)
+        .select_related("subscriber__home_region")
+        .order_by("created_at", "id")
+    )
+    return [DetailSchedule.from_row(r, r.subscriber.home_region.time_zone) for r in rows]
+
+
+@strawberry.input(description="A new periodic report.")
+class DetailScheduleCreateInput:
+    frequency: ScheduleFrequency = strawberry.field(description="WEEKLY or MONTHLY.")  # type: ignore[valid-type]
+    format: ReportFormat = strawberry.field(description="The file format.")  # type: ignore[valid-type]
+    sections: list[ReportSection] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Sections; all when absent."
+    )
+    email: str | None = strawberry.field(
+        default=None, description="The address; the one on file when absent."
+    )
+
+
+@strawberry.input(description="Changes to a schedule; an absent field stays as it is.")
+class DetailScheduleUpdateInput:
+    id: relay.GlobalID = strawberry.field(description="The schedule's ID.")
+    frequency: ScheduleFrequency | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="WEEKLY or MONTHLY."
+    )
+    format: ReportFormat | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="The file format."
+    )
+    sections: list[ReportSection] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Sections, at least one."
+    )
+    email: str | None = strawberry.field(default=None, description="The address.")
+    paused: bool | None = strawberry.field(
+        default=None, description="Pause or resume; resuming starts with the next period."
+    )
+
+
+@strawberry.input(description="Which schedule to delete.")
+class DetailScheduleDeleteInput:
+    id: relay.GlobalID = strawberry.field(description="The schedule's ID.")
+
+
+@strawberry.type(description="The schedule as saved (or why not).")
+class DetailSchedulePayload:
+    schedule: DetailSchedule | None = strawberry.field(description="Null when rejected.")
+    user_errors: list[UserError] = strawberry.field(description="Every problem with the input.")
+
+
+@strawberry.type(description="The schedule was deleted (or why not).")
+class DetailScheduleDeletePayload:
+    deleted_id: relay.GlobalID | None = strawberry.field(description="The deleted schedule's ID.")
+    user_errors: list[UserError] = strawberry.field(description="Problems with the input.")
+
+
+async def _subscriber(info: Info) -> SubscriberRow:
+    viewer = info.context.viewer
+    assert viewer is not None
+    return await SubscriberRow.get(id=viewer.subscriber_id).select_related("home_region")
+
+
+def _schedule_id(given: relay.GlobalID) -> int:
+    if given.type_name != "DetailSchedule" or not given.node_id.isdigit():
+        raise OrderRejected([UserFacingError(ErrorCode.NOT_FOUND, "Рассылка не найдена.", ("id",))])
+    return int(given.node_id)
+
+
+def _errors(rejected: OrderRejected) -> list[UserError]:
+    return [UserError.from_error(e) for e in rejected.errors]
+
+
+@strawberry.type
+class SchedulesMutation:
+    @strawberry.mutation(
+        description="Set up a periodic report by email.", extensions=needs(ORDERS_WRITE)
+    )
+    async def detail_schedule_create(
+        self,
+        info: Info,
+        input: Annotated[
+            DetailScheduleCreateInput, strawberry.argument(description="The schedule.")
+        ],
+    ) -> DetailSchedulePayload:
+        subscriber = await _subscriber(info)
+        request = schedules.ScheduleRequest(
+            frequency=input.frequency,
+            format=input.format,
+            sections=None if input.sections is None else list(input.sections),
+            email=input.email,
+        )
+        try:
+            row = await schedules.create_schedule(
+                subscriber, request, info.context.services.clock.now()
+            )
+        except OrderRejected as rejected:
+            return DetailSchedulePayload(schedule=None, user_errors=_errors(rejected))
+        zone = subscriber.home_region.time_zone
+        return DetailSchedulePayload(schedule=DetailSchedule.from_row(row, zone), user_errors=[])
+
+    @strawberry.mutation(
+        description="Change, pause or resume a schedule.", extensions=needs(ORDERS_WRITE)
+    )
+    async def detail_schedule_update(
+        self,
+        info: Info,
+        input: Annotated[
+            DetailScheduleUpdateInput, strawberry.argument(description="The changes.")
+        ],
+    ) -> DetailSchedulePayload:
+        subscriber = await _subscriber(info)
+        change = schedules.ScheduleChange(
+            frequency=input.frequency,
+            format=input.format,
+            sections=None if input.sections is None else list(input.sections),
+            email=input.email,
+            paused=input.paused,
+        )
+        try:
+            row = await schedules.update_schedule(
+                subscriber, _schedule_id(input.id), change, info.context.services.clock.now()
+            )
+        except OrderRejected as rejected:
+            return DetailSchedulePayload(schedule=None, user_errors=_errors(rejected))
+        zone = subscriber.home_region.time_zone
+        return DetailSchedulePayload(schedule=DetailSchedule.from_row(row, zone), user_errors=[])
+
+    @strawberry.mutation(
+        description="Delete a schedule; reports it already ordered stay.",
+        extensions=needs(ORDERS_WRITE),
+    )
+    async def detail_schedule_delete(
+        self,
+        info: Info,
+        input: Annotated[
+            DetailScheduleDeleteInput, strawberry.argument(description="The schedule.")
+        ],
+    ) -> DetailScheduleDeletePayload:
+        viewer = info.context.viewer
+        assert viewer is not None
+        try:
+            row = await schedules.delete_schedule(viewer.subscriber_id, _schedule_id(input.id))
+        except OrderRejected as rejected:
+            return DetailScheduleDeletePayload(deleted_id=None, user_errors=_errors(rejected))
+        return DetailScheduleDeletePayload(
+            deleted_id=relay.GlobalID("DetailSchedule", str(row.id)), user_errors=[]
+        )
