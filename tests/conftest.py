@@ -21,6 +21,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from detalka.db import apply_migrations, open_database
 from detalka.seed import SeedReport, seed_database
 from detalka.settings import Settings
+from tests.mail import Inbox, smtp_server
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "DETALKA_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
@@ -128,3 +129,10 @@ def redis_url() -> Iterator[str]:
         pytest.skip(f"Redis is not reachable at {url}: {exc}")
     redis.Redis.from_url(url).flushdb()
     yield url
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, str]]:
+    """A real SMTP server on loopback: its inbox and URL."""
+    with smtp_server() as server:
+        yield server

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import email
-import socket
-from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from detalka.adapters.mailer import (
     ATTACHMENT_LIMIT,
@@ -21,42 +17,7 @@ from detalka.adapters.mailer import (
     TemporaryMailError,
     report_email,
 )
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        if address.endswith("@refused.example"):
-            return "550 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.content, policy=default)
-        self.messages.append(parsed)  # type: ignore[arg-type]
-        return "250 Message accepted"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, str]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, f"smtp://127.0.0.1:{port}"
-    finally:
-        controller.stop()
+from tests.mail import Inbox, free_port
 
 
 def _report(tmp_path: Path, size: int, recipient: str = "anna@example.com") -> EmailMessage:
@@ -113,7 +74,7 @@ async def test_a_refused_recipient_is_a_permanent_error(
 
 async def test_a_server_that_is_away_is_a_temporary_error(tmp_path: Path) -> None:
     with pytest.raises(TemporaryMailError):
-        await SmtpMailer(f"smtp://127.0.0.1:{_free_port()}", timeout_s=2).send(
+        await SmtpMailer(f"smtp://127.0.0.1:{free_port()}", timeout_s=2).send(
             _report(tmp_path, 100)
         )
 

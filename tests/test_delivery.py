@@ -1,0 +1,198 @@
+"""Email delivery of a ready report: a real SMTP server on loopback (aiosmtpd) reads what came."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from email.policy import default
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from detalka.adapters.mailer import SmtpMailer
+from detalka.adapters.storage import FileStorage
+from detalka.jobs import delivery
+from detalka.jobs.actors import create_jobs
+from detalka.jobs.delivery import MailSetup, Outcome, RetryLater, deliver_order
+from detalka.jobs.runtime import WorkerProcess
+from detalka.models import DetailOrder, EmailDelivery
+from detalka.settings import Settings
+from tests.mail import Inbox, free_port
+from tests.ordering import NOW, Ordering, open_ordering, pk_of, subscriber_with_history
+from tests.signin_fixtures import MovableClock
+
+
+@pytest.fixture
+async def mailing(
+    db: Settings, tmp_path: Path, smtp: tuple[Inbox, str]
+) -> AsyncIterator[tuple[Ordering, Inbox]]:
+    """The API and a worker whose mail goes to the loopback SMTP server."""
+    inbox, url = smtp
+    settings = db.model_copy(update={"data_dir": tmp_path, "smtp_url": url})
+    clock = MovableClock(NOW)
+    jobs = create_jobs(settings, clock)
+    subscriber = await subscriber_with_history()
+    with WorkerProcess(jobs.broker):
+        async for opened in open_ordering(settings, subscriber, clock, jobs):
+            yield opened, inbox
+
+
+async def _wait_delivery(ordering: Ordering, order_id: str, *statuses: str) -> Any:
+    deadline = time.monotonic() + 60
+    while True:
+        order = await ordering.order(order_id)
+        if order["deliveryStatus"] in statuses:
+            return order
+        assert time.monotonic() < deadline, order
+        await asyncio.sleep(0.05)
+
+
+async def test_an_email_order_arrives_once_with_its_file_even_when_the_actor_runs_twice(
+    mailing: tuple[Ordering, Inbox],
+) -> None:
+    ordering, inbox = mailing
+    # given an XLSX order by email
+    created = await ordering.create(delivery="EMAIL", email="anna@example.com", format="XLSX")
+    assert created["order"]["deliveryStatus"] == "PENDING"
+    # when it is rendered and sent
+    sent = await _wait_delivery(ordering, created["order"]["id"], "SENT", "FAILED")
+    assert sent["deliveryStatus"] == "SENT" and sent["status"] == "READY"
+    # and the delivery message arrives twice more (a redelivery, the reaper)
+    order_id = pk_of(sent["id"])
+    ordering.jobs.deliver.send(order_id)
+    ordering.jobs.deliver.send(order_id)
+    await asyncio.to_thread(ordering.jobs.broker.join, ordering.jobs.deliver.queue_name)
+    # then exactly one email came, with the very file of the archive attached
+    assert len(inbox.messages) == 1
+    (message,) = inbox.messages
+    assert message["To"] == "anna@example.com"
+    assert ordering.subscriber.msisdn in str(message["Subject"])
+    plain = message.get_body(preferencelist=("plain",))
+    assert plain is not None and "Файл во вложении" in plain.get_content()
+    (attachment,) = list(message.iter_attachments())
+    downloaded = await ordering.download(sent["document"]["downloadUrl"])
+    assert attachment.get_filename() == sent["document"]["fileName"]
+    assert attachment.get_content() == downloaded.content
+    row = await EmailDelivery.get(order_id=order_id)
+    assert row.attempts == 1 and row.sent_at is not None
+
+
+async def test_a_refused_address_fails_the_delivery_with_a_reason(
+    mailing: tuple[Ordering, Inbox],
+) -> None:
+    ordering, inbox = mailing
+    created = await ordering.create(delivery="EMAIL", email="ghost@refused.example")
+    failed = await _wait_delivery(ordering, created["order"]["id"], "FAILED", "SENT")
+    assert failed["deliveryStatus"] == "FAILED"
+    assert failed["status"] == "READY"  # the file is still in the archive
+    row = await DetailOrder.get(id=pk_of(failed["id"]))
+    assert row.delivery_error is not None and "ghost@refused.example" in row.delivery_error
+    assert inbox.messages == []
+
+
+async def _ready_email_order(ordering: Ordering) -> int:
+    # Rendered by the worker; its own delivery attempt is what the test controls instead.
+    created = await ordering.create(delivery="EMAIL", email="anna@example.com")
+    order_id = pk_of(created["order"]["id"])
+    await ordering.wait_for(created["order"]["id"], "READY")
+    await asyncio.to_thread(ordering.jobs.broker.join, ordering.jobs.deliver.queue_name)
+    await EmailDelivery.filter(order_id=order_id).delete()
+    await DetailOrder.filter(id=order_id).update(delivery_status="PENDING", delivery_error=None)
+    return order_id
+
+
+def _setup(ordering: Ordering, url: str) -> MailSetup:
+    return MailSetup(
+        mailer=SmtpMailer(url, timeout_s=2),
+        storage=FileStorage(ordering.settings.files_dir),
+        sender="Детализация <no-reply@detalka.test>",
+        public_url=ordering.settings.public_url,
+    )
+
+
+async def _quiet(*_: int) -> None:
+    return None
+
+
+async def test_a_server_that_is_away_is_retried_then_the_email_goes_once(
+    mailing: tuple[Ordering, Inbox], smtp: tuple[Inbox, str]
+) -> None:
+    ordering, inbox = mailing
+    order_id = await _ready_email_order(ordering)
+    inbox.messages.clear()
+    # when the SMTP server is away, the attempt asks for a retry and nothing is settled
+    away = _setup(ordering, f"smtp://127.0.0.1:{free_port()}")
+    with pytest.raises(RetryLater):
+        await deliver_order(order_id, away, NOW, _quiet)
+    assert (await DetailOrder.get(id=order_id)).delivery_status == "PENDING"
+    assert (await EmailDelivery.get(order_id=order_id)).last_error
+    # then the retry reaches the server, and one more run sends nothing
+    up = _setup(ordering, smtp[1])
+    assert await deliver_order(order_id, up, NOW, _quiet) == Outcome.SENT
+    assert await deliver_order(order_id, up, NOW, _quiet) == Outcome.NOT_DUE
+    await DetailOrder.filter(id=order_id).update(delivery_status="PENDING")
+    assert await deliver_order(order_id, up, NOW, _quiet) == Outcome.ALREADY_SENT
+    assert len(inbox.messages) == 1
+    assert (await DetailOrder.get(id=order_id)).delivery_status == "SENT"
+
+
+async def test_after_the_last_attempt_the_delivery_fails_with_a_reason(
+    mailing: tuple[Ordering, Inbox],
+) -> None:
+    ordering, _ = mailing
+    order_id = await _ready_email_order(ordering)
+    away = _setup(ordering, f"smtp://127.0.0.1:{free_port()}")
+    for _ in range(delivery.MAX_ATTEMPTS - 1):
+        with pytest.raises(RetryLater):
+            await deliver_order(order_id, away, NOW, _quiet)
+    assert await deliver_order(order_id, away, NOW, _quiet) == Outcome.FAILED
+    row = await DetailOrder.get(id=order_id)
+    assert row.delivery_status == "FAILED" and row.delivery_error
+    assert "архиве" in row.delivery_error
+
+
+async def test_two_workers_at_once_send_one_email(
+    mailing: tuple[Ordering, Inbox], smtp: tuple[Inbox, str]
+) -> None:
+    ordering, inbox = mailing
+    order_id = await _ready_email_order(ordering)
+    inbox.messages.clear()
+    inbox.delay_s = 0.5  # the first sender is still talking to the server
+    up = _setup(ordering, smtp[1])
+    outcomes = await asyncio.gather(
+        deliver_order(order_id, up, NOW, _quiet), deliver_order(order_id, up, NOW, _quiet)
+    )
+    assert sorted(outcomes) == sorted([Outcome.SENT, Outcome.BUSY])
+    assert len(inbox.messages) == 1
+
+
+async def test_a_lost_delivery_message_is_resent_by_the_reaper(
+    mailing: tuple[Ordering, Inbox],
+) -> None:
+    ordering, _ = mailing
+    order_id = await _ready_email_order(ordering)
+    ready_at = (await DetailOrder.get(id=order_id)).ready_at
+    assert ready_at is not None
+    assert order_id not in await delivery.deliveries_to_resend(ready_at + timedelta(minutes=30))
+    assert order_id in await delivery.deliveries_to_resend(ready_at + timedelta(hours=2))
+
+
+async def test_without_smtp_the_email_is_written_to_the_outbox(
+    db: Settings, tmp_path: Path
+) -> None:
+    settings = db.model_copy(update={"data_dir": tmp_path, "smtp_url": None})
+    clock = MovableClock(NOW)
+    jobs = create_jobs(settings, clock)
+    subscriber = await subscriber_with_history()
+    with WorkerProcess(jobs.broker):
+        async for ordering in open_ordering(settings, subscriber, clock, jobs):
+            created = await ordering.create(delivery="EMAIL", email="anna@example.com")
+            await _wait_delivery(ordering, created["order"]["id"], "SENT")
+    (written,) = list((tmp_path / "outbox" / "mail").glob("*.eml"))
+    message = email.message_from_bytes(written.read_bytes(), policy=default)
+    assert message["To"] == "anna@example.com"
+    assert len(list(message.iter_attachments())) == 1  # type: ignore[attr-defined]
