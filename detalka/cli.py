@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
         help="distributed mode: send the minutely messages (due schedules, reaper, purge)",
     )
     scheduler.add_argument("--every", type=_positive, default=60, help="seconds between rounds")
+    scheduler.add_argument("--once", action="store_true", help="one round, then exit (cron)")
     scheduler.set_defaults(command=cmd_scheduler)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(command=cmd_migrate)
@@ -140,6 +141,9 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 2
     jobs = create_jobs(settings)
+    if args.once:
+        asyncio.run(jobs.housekeeping())
+        return 0
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

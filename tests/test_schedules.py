@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -276,3 +277,32 @@ async def test_a_due_schedule_is_rendered_and_emailed(
     while not await DetailOrder.filter(schedule_id=schedule_id, delivery_status="SENT").exists():
         assert time.monotonic() < deadline, "the delivery was not recorded"
         await asyncio.sleep(0.05)
+
+
+# --- the scheduler process --------------------------------------------------------------
+
+
+def test_the_scheduler_needs_a_shared_broker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from detalka.cli import main
+
+    monkeypatch.setenv("DETALKA_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DETALKA_BROKER_URL", "memory://")
+    assert main(["scheduler", "--once"]) == 2
+    assert "detalka serve" in capsys.readouterr().err
+
+
+def test_one_scheduler_round_sends_the_minutely_messages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str
+) -> None:
+    import redis
+
+    from detalka.cli import main
+
+    monkeypatch.setenv("DETALKA_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DETALKA_BROKER_URL", redis_url)
+    assert main(["scheduler", "--once"]) == 0
+    queued = redis.Redis.from_url(redis_url).hvals("dramatiq:default.msgs")
+    actors = sorted(json.loads(m)["actor_name"] for m in queued)
+    assert actors == ["purge_expired_documents", "reap_stuck_orders", "run_due_schedules"]
