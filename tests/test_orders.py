@@ -192,6 +192,14 @@ async def test_paper_is_only_for_a_store_in_the_home_region(ordering: Ordering) 
     assert order["format"] == "PDF" and order["store"]["address"] == "Москва, Тверская, 1"
     done = await ordering.wait_for(order["id"], "READY")
     assert done["deliveryStatus"] == "AT_STORE"
+    assert done["store"]["name"] == home.name
+    # and the print-ready PDF names the store that hands it over
+    from pypdf import PdfReader
+
+    response = await ordering.download(done["document"]["downloadUrl"])
+    first_page = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert "Выдача в салоне" in first_page
+    assert f"{home.name}, Москва, Тверская, 1" in first_page.replace("\n", " ")
 
 
 async def test_a_preview_normalises_and_estimates_and_saves_nothing(ordering: Ordering) -> None:

@@ -117,6 +117,7 @@ def utc_offset(value: datetime) -> str:
 
 def human_header(header: Header) -> list[tuple[str, str]]:
     """The header as label/value lines, in the order every human-readable format shows it."""
+    pickup = [("Выдача в салоне", header.pickup_store)] if header.pickup_store else []
     return [
         ("Номер", header.msisdn),
         ("Абонент", header.full_name),
@@ -125,4 +126,5 @@ def human_header(header: Header) -> list[tuple[str, str]]:
         ("Период", human_period(header)),
         ("Часовой пояс", f"{header.time_zone} ({utc_offset(header.generated_at)})"),
         ("Сформирован", human_datetime(header.generated_at)),
+        *pickup,
     ]

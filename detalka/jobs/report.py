@@ -43,6 +43,8 @@ class Header:
     period_to: date
     time_zone: str  # IANA name, shown in the report
     generated_at: datetime  # aware, in the report's zone
+    # PAPER: the store that prints and hands it over, «name, address».
+    pickup_store: str | None = None
 
 
 @dataclass

@@ -15,6 +15,7 @@ from detalka.models import (
     PackageAllowance,
     Payment,
     PromisedPayment,
+    Store,
     Subscriber,
     UsageRecord,
 )
@@ -106,6 +107,7 @@ async def build_report(order: DetailOrder, generated_at: datetime) -> Report:
     chosen = [ReportSection(s) for s in order.sections]
     counts = await _row_counts(subscriber.id, period, spent)
     sections = [await _section(code, subscriber, period, spent, counts) for code in chosen]
+    store = await Store.get_or_none(id=order.store_id) if order.store_id is not None else None
     return Report(
         header=Header(
             msisdn=subscriber.msisdn,
@@ -116,6 +118,7 @@ async def build_report(order: DetailOrder, generated_at: datetime) -> Report:
             period_to=period.last,
             time_zone=zone.key,
             generated_at=generated_at.astimezone(zone),
+            pickup_store=f"{store.name}, {store.address}" if store is not None else None,
         ),
         sections=sections,
         chart=ExpenseChart(
