@@ -136,3 +136,24 @@ def smtp() -> Iterator[tuple[Inbox, str]]:
     """A real SMTP server on loopback: its inbox and URL."""
     with smtp_server() as server:
         yield server
+
+
+@pytest.fixture
+def amqp_url() -> Iterator[str]:
+    """RabbitMQ on loopback, its default queues emptied (skipped without it, failed on CI)."""
+    import pika
+
+    url = os.environ.get("DETALKA_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+    try:
+        connection = pika.BlockingConnection(pika.URLParameters(url))
+    except Exception as exc:
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"RabbitMQ is not reachable at {url}: {exc}")
+        pytest.skip(f"RabbitMQ is not reachable at {url}: {exc}")
+    with connection:
+        for queue in ("default", "default.DQ", "default.XQ"):
+            try:
+                connection.channel().queue_purge(queue)
+            except pika.exceptions.ChannelClosedByBroker:  # not declared yet: nothing queued
+                pass
+    yield url

@@ -90,7 +90,7 @@ async def _many_rows(subscriber_id: int, count: int) -> None:
     )
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "rabbitmq"])
 async def live(request: pytest.FixtureRequest, db: Settings, tmp_path: Path) -> AsyncIterator[Live]:
     """The API on loopback; the worker is started by each test when it wants rendering."""
     overrides: dict[str, object] = {
@@ -101,6 +101,11 @@ async def live(request: pytest.FixtureRequest, db: Settings, tmp_path: Path) -> 
     if request.param == "redis":
         url = request.getfixturevalue("redis_url")
         overrides.update(broker_url=url, events_url=url)
+    elif request.param == "rabbitmq":  # the docker-compose layout: RabbitMQ and Redis events
+        overrides.update(
+            broker_url=request.getfixturevalue("amqp_url"),
+            events_url=request.getfixturevalue("redis_url"),
+        )
     settings = db.model_copy(update=overrides)
     clock = MovableClock(NOW)
     jobs = create_jobs(settings, clock)
