@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from detalka.jobs.actors import Jobs, create_jobs
+from detalka.jobs.runtime import WorkerProcess
 from detalka.models import ApiToken, Captcha, PasswordChallenge, Session, Subscriber
 from detalka.phone import normalize_msisdn
 from detalka.settings import Settings
@@ -66,6 +68,7 @@ class SignIn:
     client: GraphQLClient
     clock: MovableClock
     settings: Settings
+    jobs: Jobs
 
     async def call(
         self, query: str, variables: dict[str, Any] | None = None, token: str = ""
@@ -90,7 +93,13 @@ class SignIn:
     async def ask_password(self, msisdn: str, answer: str = KnownCaptcha.answer) -> Any:
         captcha_id = await self.captcha()
         variables = {"input": {"msisdn": msisdn, "captchaId": captcha_id, "captchaAnswer": answer}}
-        return (await self.data(PASSWORD_REQUEST, variables))["passwordRequest"]
+        answer_ = (await self.data(PASSWORD_REQUEST, variables))["passwordRequest"]
+        await self.sms_sent()
+        return answer_
+
+    async def sms_sent(self) -> None:
+        """Wait until the worker has handled every queued send_sms message."""
+        await asyncio.to_thread(self.jobs.broker.join, self.jobs.sms.queue_name)
 
     async def sign_in(self, msisdn: str, password: str, region: str = "MOW") -> Any:
         variables = {"input": {"msisdn": msisdn, "password": password, "regionCode": region}}
@@ -106,10 +115,12 @@ class SignIn:
 async def signin(db: Settings, tmp_path: Path) -> AsyncIterator[SignIn]:
     settings = db.model_copy(update={"data_dir": tmp_path, "captcha": "image"})
     clock = MovableClock()
-    app = create_app(settings, open_db=False, clock=clock, captcha=KnownCaptcha())
+    jobs = create_jobs(settings, clock)
+    app = create_app(settings, open_db=False, clock=clock, captcha=KnownCaptcha(), jobs=jobs)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as http:
-        yield SignIn(GraphQLClient(http), clock, settings)
+    with WorkerProcess(jobs.broker):
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as h:
+            yield SignIn(GraphQLClient(h), clock, settings, jobs)
 
 
 def codes(payload: Any) -> list[str]:
@@ -571,3 +582,61 @@ async def test_attempts_over_a_websocket_count_toward_the_lock(
             )
         ).json()
     assert codes(body["data"]["sessionCreate"]) == ["TOO_MANY_ATTEMPTS"]
+
+
+# --- the send_sms actor -----------------------------------------------------------------
+
+
+async def test_a_gateway_outage_never_holds_up_the_request_and_the_retry_sends(
+    signin: SignIn,
+) -> None:
+    from detalka.adapters.sms import HttpSmsSender, SmsSendError
+    from detalka.resolvers.sign_in import send_challenge_sms
+    from tests.test_sms import Gateway
+
+    subscriber = await make_subscriber()
+    # given a challenge the request wrote (the worker's outbox SMS is not what we read here)
+    await signin.ask_password(subscriber.msisdn)
+    challenge = await PasswordChallenge.filter(msisdn=subscriber.msisdn).first()
+    assert challenge is not None
+    await PasswordChallenge.filter(id=challenge.id).update(code_hash=None)
+    now = signin.clock.now()
+    # when the gateway is down, the actor fails and leaves no password behind
+    with Gateway([503, 503, 503]) as down:
+        with pytest.raises(SmsSendError):
+            await send_challenge_sms(challenge.id, HttpSmsSender(down.url, backoff_s=0.01), now)
+    assert (await PasswordChallenge.get(id=challenge.id)).code_hash is None
+    # then the broker's retry makes a password, sends it, and a repeat sends nothing
+    with Gateway([]) as up:
+        sender = HttpSmsSender(up.url)
+        assert await send_challenge_sms(challenge.id, sender, now) is True
+        assert await send_challenge_sms(challenge.id, sender, now) is False
+        (message,) = up.received
+    password = message["text"].split(": ")[1].split(".")[0]
+    assert codes(await signin.sign_in(subscriber.msisdn, password)) == []
+
+
+async def test_a_broker_that_is_away_is_a_clear_error_and_no_attempt_is_spent(
+    db: Settings, tmp_path: Path
+) -> None:
+    # given the API with a broker nobody listens on
+    settings = db.model_copy(
+        update={"data_dir": tmp_path, "broker_url": "redis://127.0.0.1:9/0", "captcha": "image"}
+    )
+    app = create_app(settings, open_db=False, clock=MovableClock(), captcha=KnownCaptcha())
+    subscriber = await make_subscriber()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as http:
+        client = GraphQLClient(http)
+        captcha_id = (await client.execute(CAPTCHA))["captchaCreate"]["id"]
+        variables = {
+            "input": {
+                "msisdn": subscriber.msisdn,
+                "captchaId": captcha_id,
+                "captchaAnswer": KnownCaptcha.answer,
+            }
+        }
+        result = (await client.execute(PASSWORD_REQUEST, variables))["passwordRequest"]
+    # then the subscriber is told to try again, and the hourly limit is untouched
+    assert result["accepted"] is False and codes(result) == ["SMS_UNAVAILABLE"]
+    assert not await PasswordChallenge.filter(msisdn=subscriber.msisdn).exists()

@@ -11,10 +11,12 @@ import dramatiq
 
 from detalka.adapters.events import EventBus, event_bus, publish_quietly
 from detalka.adapters.mailer import Mailer, mailer_for
+from detalka.adapters.sms import SmsSender, sms_sender
 from detalka.adapters.storage import FileStorage
 from detalka.clock import Clock, SystemClock
 from detalka.jobs import delivery, rendering, scheduling
 from detalka.jobs.runtime import in_worker_database, make_broker, send
+from detalka.resolvers.sign_in import send_challenge_sms
 from detalka.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ class Jobs:
 
     broker: dramatiq.Broker
     render: dramatiq.Actor[Any, Any]
+    sms: dramatiq.Actor[Any, Any]
     deliver: dramatiq.Actor[Any, Any]
     run_schedules: dramatiq.Actor[Any, Any]
     purge: dramatiq.Actor[Any, Any]
@@ -34,6 +37,9 @@ class Jobs:
 
     async def enqueue_render(self, order_id: int) -> None:
         await send(self.render, order_id)
+
+    async def enqueue_sms(self, challenge_id: int) -> None:
+        await send(self.sms, challenge_id)
 
     async def housekeeping(self) -> None:
         """The minutely messages: due schedules, stuck orders, expired documents."""
@@ -48,6 +54,7 @@ def create_jobs(
     *,
     mailer: Mailer | None = None,
     events: EventBus | None = None,
+    sms: SmsSender | None = None,
 ) -> Jobs:
     broker = make_broker(settings)
     storage = FileStorage(settings.files_dir)
@@ -60,6 +67,7 @@ def create_jobs(
         public_url=settings.public_url,
     )
     ttl = timedelta(hours=settings.document_ttl_hours)
+    sms_gateway = sms or sms_sender(settings.sms_gateway_url, settings.outbox_dir)
 
     async def notify(subscriber_id: int, order_id: int) -> None:
         await publish_quietly(bus, subscriber_id, order_id)
@@ -79,6 +87,9 @@ def create_jobs(
             notify=notify,
             deliver=send_delivery,
         )
+
+    async def send_sms(challenge_id: int) -> None:
+        await send_challenge_sms(challenge_id, sms_gateway, clock.now())
 
     async def deliver_detail_order(order_id: int) -> None:
         outcome = await delivery.deliver_order(order_id, mail, clock.now(), notify)
@@ -112,6 +123,8 @@ def create_jobs(
     render = register(
         render_detail_order, max_retries=3, min_backoff=1_000, time_limit=30 * 60 * 1000
     )
+    # A failed gateway is retried twice, soon: the password is only good for 10 minutes.
+    sms_actor = register(send_sms, max_retries=2, min_backoff=2_000, time_limit=60 * 1000)
     # A temporary SMTP failure raises RetryLater: backoff from 30 s up to 10 min; the
     # attempts are counted on the EmailDelivery row, which gives up after MAX_ATTEMPTS.
     deliver = register(
@@ -124,7 +137,7 @@ def create_jobs(
     run_schedules = register(run_due_schedules, max_retries=0, time_limit=10 * 60 * 1000)
     purge = register(purge_expired_documents, max_retries=0, time_limit=10 * 60 * 1000)
     reap = register(reap_stuck_orders, max_retries=0, time_limit=60 * 1000)
-    return Jobs(broker, render, deliver, run_schedules, purge, reap, bus)
+    return Jobs(broker, render, sms_actor, deliver, run_schedules, purge, reap, bus)
 
 
 def _delivery_retry(retries: int, exc: BaseException) -> bool:

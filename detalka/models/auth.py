@@ -33,6 +33,8 @@ class PasswordChallenge(Model):
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
 
+    subscriber_id: int | None
+
     class Meta:
         table = "password_challenge"
         indexes = (("msisdn", "created_at"),)

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -111,10 +112,15 @@ async def request_password(
     captcha_id: str | None,
     captcha_answer: str | None,
     settings: Settings,
-    sms: SmsSender,
+    enqueue_sms: Callable[[int], Awaitable[None]],
     now: datetime,
 ) -> None:
-    """Send a one-time password by SMS. Known and unknown numbers get the same answer."""
+    """Ask for a one-time password by SMS. Known and unknown numbers get the same answer.
+
+    The request writes the challenge and sends its id; the ``send_sms`` actor makes the
+    password, stores its hash and sends the SMS. So the request does the same work for any
+    number, and a slow or failing SMS gateway never holds it up.
+    """
     msisdn = parse_msisdn(msisdn_text)
     await _check_captcha(settings, captcha_id, captcha_answer, now)
     sent_lately = await PasswordChallenge.filter(
@@ -125,21 +131,55 @@ async def request_password(
             ErrorCode.TOO_MANY_REQUESTS, "Пароль уже отправлялся трижды за час. Попробуйте позже."
         )
     subscriber = await Subscriber.get_or_none(msisdn=msisdn)
-    password = "".join(secrets.choice(SMS_ALPHABET) for _ in range(SMS_PASSWORD_LENGTH))
-    code_hash = await asyncio.to_thread(hash_password, password)  # the same cost either way
-    await PasswordChallenge.create(
+    challenge = await PasswordChallenge.create(
         msisdn=msisdn,
         subscriber=subscriber,
-        code_hash=code_hash if subscriber else None,
+        code_hash=None,
         created_at=now,
         expires_at=now + SMS_PASSWORD_TTL,
     )
     await SignInThrottle.filter(msisdn=msisdn).update(failures=0, locked_until=None)
-    if subscriber is not None:
+    try:
+        await enqueue_sms(challenge.id)
+    except Exception:  # the broker is away: this request did not count, say so
+        await PasswordChallenge.filter(id=challenge.id).delete()
+        raise UserFacingError(
+            ErrorCode.SMS_UNAVAILABLE, "Не удалось отправить SMS. Попробуйте через минуту."
+        ) from None
+
+
+async def send_challenge_sms(challenge_id: int, sms: SmsSender, now: datetime) -> bool:
+    """The ``send_sms`` actor's body. True when an SMS went out.
+
+    Idempotent: the password is made and its hash stored by a conditional update, so a
+    repeated message sends nothing. When the gateway fails, the hash is cleared again and
+    the error raised, so that the broker's retry makes a fresh password and sends it.
+    """
+    challenge = await PasswordChallenge.get_or_none(id=challenge_id)
+    if (
+        challenge is None
+        or challenge.subscriber_id is None  # an unknown number: nothing is sent
+        or challenge.code_hash is not None
+        or challenge.used_at is not None
+        or challenge.expires_at <= now
+    ):
+        return False
+    password = "".join(secrets.choice(SMS_ALPHABET) for _ in range(SMS_PASSWORD_LENGTH))
+    code_hash = await asyncio.to_thread(hash_password, password)
+    taken = await PasswordChallenge.filter(id=challenge_id, code_hash=None).update(
+        code_hash=code_hash
+    )
+    if not taken:
+        return False
+    try:
         await sms.send(
-            msisdn,
+            challenge.msisdn,
             f"Пароль для входа в Детальку: {password}. Действует 10 минут. Никому не сообщайте.",
         )
+    except Exception:
+        await PasswordChallenge.filter(id=challenge_id, code_hash=code_hash).update(code_hash=None)
+        raise
+    return True
 
 
 async def create_session(

@@ -173,7 +173,7 @@ class AuthMutation:
                 captcha_id=input.captcha_id,
                 captcha_answer=input.captcha_answer,
                 settings=services.settings,
-                sms=services.sms,
+                enqueue_sms=services.enqueue_sms,
                 now=services.clock.now(),
             )
         except UserFacingError as error:

@@ -12,7 +12,6 @@ from strawberry.types import Info as StrawberryInfo
 
 from detalka.adapters.captchas import CaptchaFactory
 from detalka.adapters.events import EventBus
-from detalka.adapters.sms import SmsSender
 from detalka.clock import Clock
 from detalka.resolvers.access import Viewer
 from detalka.settings import Settings
@@ -24,10 +23,11 @@ class Services:
 
     settings: Settings
     clock: Clock
-    sms: SmsSender
     captcha: CaptchaFactory
     # Sends the render message of a committed order (the broker, or a test's own queue).
     enqueue_render: Callable[[int], Awaitable[None]]
+    # Sends the send_sms message of a committed password challenge.
+    enqueue_sms: Callable[[int], Awaitable[None]]
     # Order events: what wakes a detailOrderUpdated subscription up.
     events: EventBus
     # A subscription re-reads the database this often even without events (a lost one).

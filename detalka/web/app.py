@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
 from detalka.adapters.captchas import CaptchaFactory, ImageCaptchaFactory
-from detalka.adapters.sms import SmsSender, sms_sender
+from detalka.adapters.sms import SmsSender
 from detalka.adapters.storage import FileStorage
 from detalka.clock import Clock, SystemClock
 from detalka.db import open_database
@@ -34,15 +34,15 @@ def create_app(
     jobs: Jobs | None = None,
 ) -> Starlette:
     """The ASGI app. ``open_db=False`` when the caller already holds the database open;
-    tests pass their own clock, captcha factory, SMS sender or jobs."""
+    tests pass their own clock, captcha factory, SMS sender (for the jobs made here) or jobs."""
     clock = clock or SystemClock()
-    jobs = jobs or create_jobs(settings)
+    jobs = jobs or create_jobs(settings, clock, sms=sms)
     services = Services(
         settings=settings,
         clock=clock,
-        sms=sms or sms_sender(settings.sms_gateway_url, settings.outbox_dir),
         captcha=captcha or ImageCaptchaFactory(),
         enqueue_render=jobs.enqueue_render,
+        enqueue_sms=jobs.enqueue_sms,
         events=jobs.events,
         subscription_poll_s=settings.subscription_poll_seconds,
     )
