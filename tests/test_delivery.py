@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import email
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.policy import default
 from pathlib import Path
@@ -24,21 +23,6 @@ from detalka.settings import Settings
 from tests.mail import Inbox, free_port
 from tests.ordering import NOW, Ordering, open_ordering, pk_of, subscriber_with_history
 from tests.signin_fixtures import MovableClock
-
-
-@pytest.fixture
-async def mailing(
-    db: Settings, tmp_path: Path, smtp: tuple[Inbox, str]
-) -> AsyncIterator[tuple[Ordering, Inbox]]:
-    """The API and a worker whose mail goes to the loopback SMTP server."""
-    inbox, url = smtp
-    settings = db.model_copy(update={"data_dir": tmp_path, "smtp_url": url})
-    clock = MovableClock(NOW)
-    jobs = create_jobs(settings, clock)
-    subscriber = await subscriber_with_history()
-    with WorkerProcess(jobs.broker):
-        async for opened in open_ordering(settings, subscriber, clock, jobs):
-            yield opened, inbox
 
 
 async def _wait_delivery(ordering: Ordering, order_id: str, *statuses: str) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,22 +12,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from detalka.jobs.actors import create_jobs
-from detalka.jobs.runtime import WorkerProcess
 from detalka.jobs.scheduling import next_run, previous_period, run_due_schedules
 from detalka.models import DetailOrder, DetailSchedule, Region, Subscriber
 from detalka.models.enums import ScheduleFrequency
 from detalka.settings import Settings
 from tests.mail import Inbox
 from tests.ordering import (
-    NOW,
     Ordering,
     global_id,
-    open_ordering,
     pk_of,
     subscriber_with_history,
 )
-from tests.signin_fixtures import MovableClock
 
 SCHEDULE_FIELDS = """
   id frequency format sections email paused nextRunAt nextPeriod { from to timeZone }
@@ -159,29 +153,15 @@ async def test_two_schedulers_at_once_make_one_order_per_schedule_and_period(
 # --- over GraphQL -----------------------------------------------------------------------
 
 
-@pytest.fixture
-async def scheduling(
-    db: Settings, tmp_path: Path, smtp: tuple[Inbox, str]
-) -> AsyncIterator[tuple[Ordering, Inbox]]:
-    inbox, url = smtp
-    settings = db.model_copy(update={"data_dir": tmp_path, "smtp_url": url})
-    clock = MovableClock(NOW)
-    jobs = create_jobs(settings, clock)
-    subscriber = await subscriber_with_history()
-    with WorkerProcess(jobs.broker):
-        async for opened in open_ordering(settings, subscriber, clock, jobs):
-            yield opened, inbox
-
-
 async def _create(ordering: Ordering, **given: Any) -> Any:
     variables = {"input": {"frequency": "MONTHLY", "format": "PDF", **given}}
     return (await ordering.call(CREATE, variables))["detailScheduleCreate"]
 
 
 async def test_a_schedule_is_created_listed_paused_resumed_and_deleted(
-    scheduling: tuple[Ordering, Inbox],
+    mailing: tuple[Ordering, Inbox],
 ) -> None:
-    ordering, _ = scheduling
+    ordering, _ = mailing
     # created on 24 November (Moscow): the first run is 1 December 01:00 for November
     created = await _create(ordering, sections=["CALLS", "SUMMARY"])
     assert created["userErrors"] == []
@@ -223,9 +203,9 @@ async def test_a_schedule_is_created_listed_paused_resumed_and_deleted(
     ],
 )
 async def test_a_bad_schedule_is_a_user_error(
-    scheduling: tuple[Ordering, Inbox], given: dict[str, Any], code: str
+    mailing: tuple[Ordering, Inbox], given: dict[str, Any], code: str
 ) -> None:
-    ordering, _ = scheduling
+    ordering, _ = mailing
     payload = await _create(ordering, **given)
     assert payload["schedule"] is None
     assert [e["code"] for e in payload["userErrors"]] == [code]
@@ -233,9 +213,9 @@ async def test_a_bad_schedule_is_a_user_error(
 
 
 async def test_someone_elses_schedule_cannot_be_changed_or_deleted(
-    scheduling: tuple[Ordering, Inbox],
+    mailing: tuple[Ordering, Inbox],
 ) -> None:
-    ordering, _ = scheduling
+    ordering, _ = mailing
     other = await subscriber_with_history()
     theirs = await DetailSchedule.create(
         subscriber=other,
@@ -254,9 +234,9 @@ async def test_someone_elses_schedule_cannot_be_changed_or_deleted(
 
 
 async def test_a_due_schedule_is_rendered_and_emailed(
-    scheduling: tuple[Ordering, Inbox],
+    mailing: tuple[Ordering, Inbox],
 ) -> None:
-    ordering, inbox = scheduling
+    ordering, inbox = mailing
     created = await _create(ordering, format="CSV", email="scheduled@example.com")
     # when the first run is due (1 December 01:05 Moscow) and the scheduler's round comes
     ordering.clock.current = datetime(2026, 11, 30, 22, 5, tzinfo=UTC)
