@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
+
+from detalka.schema.context import Info
 
 N = TypeVar("N")
 
@@ -14,3 +16,21 @@ def in_requested_order(
     """A node per ID, in that order; None where no row came back (absent, or not the viewer's)."""
     found = {row.id: row for row in rows}
     return [build(found[i]) if i in found else None for i in ids]
+
+
+async def own_nodes(
+    info: Info,
+    node_ids: Iterable[str],
+    scope: str,
+    load: Callable[[int, list[int]], Awaitable[Iterable[Any]]],
+    build: Callable[[Any], N],
+) -> list[N | None]:
+    """The viewer's own rows among the IDs, if the viewer has ``scope``; None for the rest.
+
+    ``load(subscriber_id, ids)`` must return only that subscriber's rows.
+    """
+    ids = [int(i) for i in node_ids]
+    viewer = info.context.viewer
+    if viewer is None or not viewer.can(scope):
+        return [None for _ in ids]
+    return in_requested_order(ids, await load(viewer.subscriber_id, ids), build)

@@ -25,7 +25,7 @@ from detalka.resolvers.periods import Period as PeriodValue
 from detalka.schema.catalog import Store
 from detalka.schema.context import Info
 from detalka.schema.errors import UserError
-from detalka.schema.nodes import in_requested_order
+from detalka.schema.nodes import own_nodes
 from detalka.schema.overview import PageInfo, Period, PeriodInput
 from detalka.schema.permissions import needs
 
@@ -76,15 +76,13 @@ class Document(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        ids = [int(i) for i in node_ids]
-        viewer = info.context.viewer
-        if viewer is None or not viewer.can(ORDERS_READ):
-            return [None for _ in ids]
+        async def load(subscriber_id: int, ids: list[int]) -> list[DocumentRow]:
+            return await DocumentRow.filter(
+                id__in=ids, order__subscriber_id=subscriber_id, deleted_at=None
+            )
+
         base = info.context.settings.public_url
-        rows = await DocumentRow.filter(
-            id__in=ids, order__subscriber_id=viewer.subscriber_id, deleted_at=None
-        )
-        return in_requested_order(ids, rows, lambda r: cls.from_row(r, base))
+        return await own_nodes(info, node_ids, ORDERS_READ, load, lambda r: cls.from_row(r, base))
 
 
 @strawberry.type(description="An ordered billing-detail report and where it stands.")

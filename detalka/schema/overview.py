@@ -36,7 +36,7 @@ from detalka.models.enums import (
 from detalka.resolvers import overview
 from detalka.resolvers.periods import Period as PeriodValue
 from detalka.schema.context import Info
-from detalka.schema.nodes import in_requested_order
+from detalka.schema.nodes import own_nodes
 from detalka.schema.scalars import Money
 
 BalanceKind = strawberry.enum(BalanceKindEnum, description="Which balance.")
@@ -187,13 +187,10 @@ class UsageRecord(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        ids = [int(i) for i in node_ids]
-        viewer = info.context.viewer
-        if viewer is None or not viewer.can("usage:read"):
-            return [None for _ in ids]
-        return in_requested_order(
-            ids, await UsageRow.filter(id__in=ids, subscriber_id=viewer.subscriber_id), cls.from_row
-        )
+        async def load(subscriber_id: int, ids: list[int]) -> list[UsageRow]:
+            return await UsageRow.filter(id__in=ids, subscriber_id=subscriber_id)
+
+        return await own_nodes(info, node_ids, "usage:read", load, cls.from_row)
 
 
 @strawberry.type(description="A movement onto the main balance.")
@@ -218,15 +215,10 @@ class Payment(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        ids = [int(i) for i in node_ids]
-        viewer = info.context.viewer
-        if viewer is None or not viewer.can("usage:read"):
-            return [None for _ in ids]
-        return in_requested_order(
-            ids,
-            await PaymentRow.filter(id__in=ids, subscriber_id=viewer.subscriber_id),
-            cls.from_row,
-        )
+        async def load(subscriber_id: int, ids: list[int]) -> list[PaymentRow]:
+            return await PaymentRow.filter(id__in=ids, subscriber_id=subscriber_id)
+
+        return await own_nodes(info, node_ids, "usage:read", load, cls.from_row)
 
 
 @strawberry.type(description="Where a page is in the list.")

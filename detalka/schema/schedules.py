@@ -19,7 +19,7 @@ from detalka.resolvers.errors import ErrorCode, UserFacingError
 from detalka.resolvers.orders import OrderRejected
 from detalka.schema.context import Info
 from detalka.schema.errors import UserError
-from detalka.schema.nodes import in_requested_order
+from detalka.schema.nodes import own_nodes
 from detalka.schema.orders import ORDERS_READ, ORDERS_WRITE, ReportFormat, ReportSection
 from detalka.schema.overview import Period
 from detalka.schema.permissions import needs
@@ -65,15 +65,17 @@ class DetailSchedule(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        ids = [int(i) for i in node_ids]
-        viewer = info.context.viewer
-        if viewer is None or not viewer.can(ORDERS_READ):
-            return [None for _ in ids]
-        rows = await ScheduleRow.filter(
-            id__in=ids, subscriber_id=viewer.subscriber_id
-        ).select_related("subscriber__home_region")
-        return in_requested_order(
-            ids, rows, lambda r: cls.from_row(r, r.subscriber.home_region.time_zone)
+        async def load(subscriber_id: int, ids: list[int]) -> list[ScheduleRow]:
+            return await ScheduleRow.filter(id__in=ids, subscriber_id=subscriber_id).select_related(
+                "subscriber__home_region"
+            )
+
+        return await own_nodes(
+            info,
+            node_ids,
+            ORDERS_READ,
+            load,
+            lambda r: cls.from_row(r, r.subscriber.home_region.time_zone),
         )
 
 
