@@ -159,11 +159,13 @@ async def test_expenses_read_the_roll_up_over_local_days(db: Settings) -> None:
     await _record(subscriber, first_instant - timedelta(seconds=1), "1.00").save()
     await _record(subscriber, first_instant, "2.00").save()
     await _record(subscriber, first_instant, "3.00", kind="DATA", roaming=True).save()
+    await _record(subscriber, first_instant + timedelta(days=2), "4.00").save()
     totals = await usage_totals(subscriber.id, date(2026, 10, 1), date(2026, 10, 31))
-    assert sorted((t.day, t.kind.value, t.roaming, t.kopecks, t.count) for t in totals) == [
-        (date(2026, 10, 1), "CALL", False, 200, 1),
-        (date(2026, 10, 1), "DATA", True, 300, 1),
+    assert sorted((t.kind.value, t.roaming, t.kopecks, t.count) for t in totals.by_kind) == [
+        ("CALL", False, 600, 2),
+        ("DATA", True, 300, 1),
     ]
+    assert totals.by_day == {date(2026, 10, 1): 500, date(2026, 10, 3): 400}
 
 
 async def test_rebuild_gives_what_the_triggers_kept(db: Settings) -> None:

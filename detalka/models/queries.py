@@ -35,13 +35,22 @@ class TimeSlice:
 
 @dataclass(frozen=True)
 class UsageTotal:
-    """Charges of one (local day, kind, roaming) group."""
+    """Charges of one (kind, roaming) group over a period."""
 
-    day: date
     kind: UsageKind
     roaming: bool
     kopecks: int
     count: int
+
+
+@dataclass(frozen=True)
+class UsageTotals:
+    """A period's charges by kind and roaming, and by local day (days without any left out).
+
+    Both are sums of the same ``usage_day`` rows, so they add up to the same total."""
+
+    by_kind: list[UsageTotal]
+    by_day: dict[date, int]
 
 
 def _db() -> BaseDBAsyncClient:
@@ -68,37 +77,39 @@ def _param(db: BaseDBAsyncClient, moment: datetime) -> Any:
     return moment.astimezone(UTC).isoformat(sep=" ")
 
 
-async def usage_totals(subscriber_id: int, first: date, last: date) -> list[UsageTotal]:
-    """Charges per local day, kind and roaming over the local days [first, last].
+async def usage_totals(subscriber_id: int, first: date, last: date) -> UsageTotals:
+    """Charges over the local days [first, last], by kind and roaming and by day.
 
     Read from the daily roll-up ``usage_day`` (kept by triggers, see
-    ``detalka.models.usage_days``): a few rows a day instead of every record. Every total of
-    a period (by category, by day, per report section) is a sum of these.
+    ``detalka.models.usage_days``) in one statement: both groupings of the same rows, a few
+    hundred instead of every record. Every total of a period (by category, by day, per
+    report section) is a sum of these.
     """
     db = _db()
-    bounds: list[Any] = [first, last]
+    bounds: list[Any] = [subscriber_id, first, last]
     if _dialect(db) != "postgres":
-        bounds = [first.isoformat(), last.isoformat()]
+        bounds = [subscriber_id, first.isoformat(), last.isoformat()]
+    where = "WHERE subscriber_id = ? AND day >= ? AND day <= ?"
     _, rows = await db.execute_query(
         _sql(
             db,
-            "SELECT day, kind, roaming, charged, record_count FROM usage_day"
-            " WHERE subscriber_id = ? AND day >= ? AND day <= ?",
+            "SELECT kind, roaming, SUM(charged), SUM(record_count), CAST(NULL AS DATE)"  # noqa: S608
+            f" FROM usage_day {where} GROUP BY kind, roaming"
+            " UNION ALL SELECT NULL, NULL, SUM(charged), NULL, day"
+            f" FROM usage_day {where} GROUP BY day",
         ),
-        [subscriber_id, *bounds],
+        bounds * 2,
     )
     kinds = {kind.value: kind for kind in UsageKind}
     to_date = date.fromisoformat
-    return [
-        UsageTotal(
-            day if isinstance(day, date) else to_date(day),
-            kinds[kind],
-            bool(roaming),
-            int(kopecks),
-            int(count),
-        )
-        for day, kind, roaming, kopecks, count in rows
-    ]
+    by_kind: list[UsageTotal] = []
+    by_day: dict[date, int] = {}
+    for kind, roaming, kopecks, count, day in rows:
+        if kind is not None:
+            by_kind.append(UsageTotal(kinds[kind], bool(roaming), int(kopecks), int(count)))
+        else:
+            by_day[day if isinstance(day, date) else to_date(day)] = int(kopecks)
+    return UsageTotals(by_kind, by_day)
 
 
 async def package_units_used(

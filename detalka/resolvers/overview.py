@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from detalka.models import Balance, PackageAllowance, PromisedPayment
 from detalka.models.enums import BalanceKind, PackageKind, UsageKind
 from detalka.models.money import from_kopecks
-from detalka.models.queries import UsageTotal, package_units_used, usage_totals
+from detalka.models.queries import UsageTotal, UsageTotals, package_units_used, usage_totals
 from detalka.resolvers.periods import Period, month_of
 
 LOW_BALANCE = Decimal("50.00")
@@ -95,7 +95,7 @@ class ExpensesView:
     total: Decimal
     by_category: list[CategoryTotal]
     by_day: list[tuple[date, Decimal]]
-    totals: list[UsageTotal]  # the grouped rows it was summed from
+    totals: list[UsageTotal]  # by kind and roaming: what the categories were summed from
 
 
 async def balances(subscriber_id: int, now: datetime) -> BalancesView:
@@ -155,15 +155,14 @@ async def expenses(subscriber_id: int, period: Period) -> ExpensesView:
     return summarize(period, await usage_totals(subscriber_id, period.first, period.last))
 
 
-def summarize(period: Period, totals: list[UsageTotal]) -> ExpensesView:
-    """Totals by category and by day, from the one grouped scan."""
+def summarize(period: Period, totals: UsageTotals) -> ExpensesView:
+    """Totals by category and by day, from the one grouped read."""
     by_category: dict[ExpenseCategory, list[int]] = {}
-    days: dict[date, int] = {}
-    for total in totals:
+    for total in totals.by_kind:
         group = by_category.setdefault(category_of(total.kind, total.roaming), [0, 0])
         group[0] += total.kopecks
         group[1] += total.count
-        days[total.day] = days.get(total.day, 0) + total.kopecks
+    days = totals.by_day
     every_day = [period.first + timedelta(days=i) for i in range(period.days)]
     return ExpensesView(
         period=period,
@@ -174,5 +173,5 @@ def summarize(period: Period, totals: list[UsageTotal]) -> ExpensesView:
             if c in by_category
         ],
         by_day=[(day, from_kopecks(days.get(day, 0))) for day in every_day],
-        totals=totals,
+        totals=totals.by_kind,
     )
