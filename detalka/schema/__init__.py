@@ -21,6 +21,7 @@ from strawberry.schema.config import StrawberryConfig
 from detalka.schema.account import AccountQuery
 from detalka.schema.auth import AuthMutation
 from detalka.schema.catalog import CatalogQuery
+from detalka.schema.errors import is_unexpected
 from detalka.schema.execution import PlainDataExecutor
 from detalka.schema.live import OrdersSubscription
 from detalka.schema.orders import OrdersMutation
@@ -60,7 +61,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=256),
     ]
     if production:
-        extensions += [DisableIntrospection, MaskErrors]
+        extensions += [DisableIntrospection, lambda: MaskErrors(should_mask_error=is_unexpected)]
     return strawberry.Schema(
         query=_query_type(),
         mutation=Mutation,

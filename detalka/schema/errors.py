@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Self
 
 import strawberry
+from graphql import GraphQLError
 
 from detalka.resolvers.errors import ErrorCode, UserFacingError
 
@@ -22,3 +23,16 @@ class UserError:
     @classmethod
     def from_error(cls, error: UserFacingError) -> Self:
         return cls(field=list(error.field), message=error.message, code=error.code)
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """What production masks: failures nobody meant, never an error with a code of ours.
+
+    Parse and validation errors (no original exception) describe the client's request;
+    errors raised with ``extensions.code`` (UNAUTHENTICATED, FORBIDDEN, PERIOD_*,
+    BAD_CURSOR, NOT_FOUND…) tell the client what to do. Anything else is a bug whose text
+    may leak internals.
+    """
+    if error.original_error is None:
+        return False
+    return not (error.extensions or {}).get("code")

@@ -1,0 +1,67 @@
+"""In production a bug's text is masked, but an error with a code still tells the client why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from detalka.resolvers import overview
+from detalka.settings import Settings
+from detalka.web.app import create_app
+from tests.signin_fixtures import MovableClock, make_subscriber
+
+SIGN_IN = "mutation($i: SessionCreateInput!) { sessionCreate(input: $i) { token } }"
+EXPENSES = "query($p: PeriodInput!) { viewer { expenses(period: $p) { total { amount } } } }"
+BALANCES = "{ viewer { balances { main { amount { amount } } } } }"
+
+
+async def _post(http: httpx.AsyncClient, query: str, variables: Any, token: str = "") -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await http.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+    return response.json()
+
+
+async def test_production_masks_bugs_and_keeps_coded_errors(
+    db: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = db.model_copy(
+        update={
+            "data_dir": tmp_path,
+            "env": "production",
+            "graphiql": False,
+            "secret_key": "x" * 48,
+        }
+    )
+    subscriber = await make_subscriber("correct-horse")
+    app = create_app(settings, open_db=False, clock=MovableClock())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=settings.public_url) as http:
+        variables = {
+            "i": {"msisdn": subscriber.msisdn, "password": "correct-horse", "regionCode": "MOW"}
+        }
+        token = (await _post(http, SIGN_IN, variables))["data"]["sessionCreate"]["token"]
+        # a rule the client broke keeps its code and its Russian message
+        reversed_period = {"p": {"from": "2026-10-31", "to": "2026-10-01"}}
+        body = await _post(http, EXPENSES, reversed_period, token)
+        (error,) = body["errors"]
+        assert error["extensions"]["code"] == "PERIOD_REVERSED"
+        assert error["message"] != "Unexpected error."
+
+        # a bug is masked: no internals in the answer
+        async def broken(*_: Any) -> None:
+            raise RuntimeError("connection string postgres://secret")
+
+        monkeypatch.setattr(overview, "balances", broken)
+        body = await _post(http, BALANCES, {}, token)
+        (error,) = body["errors"]
+        assert error["message"] == "Unexpected error."
+        assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+        assert "secret" not in str(body)
+        # and introspection is off
+        body = await _post(http, "{ __schema { types { name } } }", {})
+        assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
