@@ -128,6 +128,21 @@ async def package_units_used(
     return {UsageKind(r["kind"]): int(r["units"]) for r in rows}
 
 
+def usage_page_query(
+    subscriber_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    kinds: Sequence[UsageKind] | None,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> QuerySet[UsageRecord]:
+    query = UsageRecord.filter(subscriber_id=subscriber_id, occurred_at__lt=end)
+    if kinds:
+        query = query.filter(kind__in=list(kinds))
+    return _keyset_page(query, start, after, limit)
+
+
 async def usage_page(
     subscriber_id: int,
     start: datetime,
@@ -138,12 +153,7 @@ async def usage_page(
     limit: int,
 ) -> list[UsageRecord]:
     """One keyset page in (occurred_at, id) order: as cheap deep in the history as at its head."""
-    query = UsageRecord.filter(
-        subscriber_id=subscriber_id, occurred_at__gte=start, occurred_at__lt=end
-    )
-    if kinds:
-        query = query.filter(kind__in=list(kinds))
-    return await _keyset_page(query, after, limit)
+    return await usage_page_query(subscriber_id, start, end, kinds=kinds, after=after, limit=limit)
 
 
 async def payments_page(
@@ -154,8 +164,8 @@ async def payments_page(
     after: tuple[datetime, int] | None,
     limit: int,
 ) -> list[Payment]:
-    query = Payment.filter(subscriber_id=subscriber_id, occurred_at__gte=start, occurred_at__lt=end)
-    return await _keyset_page(query, after, limit)
+    query = Payment.filter(subscriber_id=subscriber_id, occurred_at__lt=end)
+    return await _keyset_page(query, start, after, limit)
 
 
 async def count_payments(subscriber_id: int, start: datetime, end: datetime) -> int:
@@ -190,11 +200,21 @@ async def main_balance_movement(
     return from_kopecks(int(paid[0]["kopecks"])), from_kopecks(int(charged[0]["kopecks"]))
 
 
-async def _keyset_page(
-    query: QuerySet[M], after: tuple[datetime, int] | None, limit: int
-) -> list[M]:
-    """The rows after the cursor in (occurred_at, id) order: a seek, never an OFFSET."""
-    if after is not None:
-        moment, last_id = after
-        query = query.filter(Q(occurred_at__gt=moment) | Q(occurred_at=moment, id__gt=last_id))
-    return await query.order_by("occurred_at", "id").limit(limit)
+def _keyset_page(
+    query: QuerySet[M], start: datetime, after: tuple[datetime, int] | None, limit: int
+) -> QuerySet[M]:
+    """The rows from ``start`` after the cursor in (occurred_at, id) order: a seek.
+
+    The cursor's moment is the range's lower bound, so the index seeks straight to it. (As
+    only an OR filter beside the period's start, every page scanned the index from the
+    start of the period: a million-row report read half a billion entries.)
+    """
+    if after is None:
+        return query.filter(occurred_at__gte=start).order_by("occurred_at", "id").limit(limit)
+    moment, last_id = after
+    return (
+        query.filter(occurred_at__gte=max(moment, start))
+        .filter(Q(occurred_at__gt=moment) | Q(occurred_at=moment, id__gt=last_id))
+        .order_by("occurred_at", "id")
+        .limit(limit)
+    )
