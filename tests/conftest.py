@@ -19,13 +19,10 @@ import redis
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from detalka.db import apply_migrations, open_database
-from detalka.jobs.actors import create_jobs
-from detalka.jobs.runtime import WorkerProcess
 from detalka.seed import SeedReport, seed_database
 from detalka.settings import Settings
 from tests.mail import Inbox, smtp_server
-from tests.ordering import NOW, Ordering, open_ordering, subscriber_with_history
-from tests.signin_fixtures import MovableClock
+from tests.ordering import Ordering, working
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "DETALKA_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
@@ -169,10 +166,5 @@ async def mailing(
 ) -> AsyncIterator[tuple[Ordering, Inbox]]:
     """The API and a worker whose mail goes to the loopback SMTP server."""
     inbox, url = smtp
-    settings = db.model_copy(update={"data_dir": tmp_path, "smtp_url": url})
-    clock = MovableClock(NOW)
-    jobs = create_jobs(settings, clock)
-    subscriber = await subscriber_with_history()
-    with WorkerProcess(jobs.broker):
-        async for opened in open_ordering(settings, subscriber, clock, jobs):
-            yield opened, inbox
+    async with working(db.model_copy(update={"data_dir": tmp_path, "smtp_url": url})) as opened:
+        yield opened, inbox

@@ -7,6 +7,7 @@ import base64
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -14,7 +15,8 @@ from typing import Any
 
 import httpx
 
-from detalka.jobs.actors import Jobs
+from detalka.jobs.actors import Jobs, create_jobs
+from detalka.jobs.runtime import WorkerProcess
 from detalka.models import Balance, Payment, Region, Subscriber, Tariff, UsageRecord
 from detalka.passwords import hash_password
 from detalka.settings import Settings
@@ -185,3 +187,15 @@ def global_id(type_name: str, pk: int) -> str:
 
 def pk_of(global_id: str) -> int:
     return int(base64.b64decode(global_id).decode().split(":")[1])
+
+
+@asynccontextmanager
+async def working(settings: Settings) -> AsyncIterator[Ordering]:
+    """A subscriber with October history, the API and a real worker on ``settings``' broker."""
+    clock = MovableClock(NOW)
+    jobs = create_jobs(settings, clock)
+    subscriber = await subscriber_with_history()
+    with WorkerProcess(jobs.broker):
+        async for opened in open_ordering(settings, subscriber, clock, jobs):
+            yield opened
+    jobs.broker.close()

@@ -15,14 +15,11 @@ import pytest
 from detalka.adapters.mailer import SmtpMailer
 from detalka.adapters.storage import FileStorage
 from detalka.jobs import delivery
-from detalka.jobs.actors import create_jobs
 from detalka.jobs.delivery import MailSetup, Outcome, RetryLater, deliver_order
-from detalka.jobs.runtime import WorkerProcess
 from detalka.models import DetailOrder, EmailDelivery
 from detalka.settings import Settings
 from tests.mail import Inbox, free_port
-from tests.ordering import NOW, Ordering, open_ordering, pk_of, subscriber_with_history
-from tests.signin_fixtures import MovableClock
+from tests.ordering import NOW, Ordering, pk_of, working
 
 
 async def _wait_delivery(ordering: Ordering, order_id: str, *statuses: str) -> Any:
@@ -169,13 +166,9 @@ async def test_without_smtp_the_email_is_written_to_the_outbox(
     db: Settings, tmp_path: Path
 ) -> None:
     settings = db.model_copy(update={"data_dir": tmp_path, "smtp_url": None})
-    clock = MovableClock(NOW)
-    jobs = create_jobs(settings, clock)
-    subscriber = await subscriber_with_history()
-    with WorkerProcess(jobs.broker):
-        async for ordering in open_ordering(settings, subscriber, clock, jobs):
-            created = await ordering.create(delivery="EMAIL", email="anna@example.com")
-            await _wait_delivery(ordering, created["order"]["id"], "SENT")
+    async with working(settings) as ordering:
+        created = await ordering.create(delivery="EMAIL", email="anna@example.com")
+        await _wait_delivery(ordering, created["order"]["id"], "SENT")
     (written,) = list((tmp_path / "outbox" / "mail").glob("*.eml"))
     message = email.message_from_bytes(written.read_bytes(), policy=default)
     assert message["To"] == "anna@example.com"

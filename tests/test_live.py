@@ -125,6 +125,12 @@ async def live(request: pytest.FixtureRequest, db: Settings, tmp_path: Path) -> 
     jobs.broker.close()
 
 
+def _error_codes(message: dict[str, Any]) -> list[str]:
+    """The codes of an operation's errors: an ``error`` message, or a ``next`` with errors."""
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    return [e["extensions"]["code"] for e in errors]
+
+
 async def _updates(ws: Socket, op_id: str, until: set[str]) -> list[dict[str, Any]]:
     """The orders a subscription sends, up to one whose status is in ``until``."""
     seen: list[dict[str, Any]] = []
@@ -198,8 +204,7 @@ async def test_a_foreign_order_gives_nothing_but_an_error(live: Live) -> None:
         message = await ws.receive(timeout_s=5)
         # then: an error, no data about the order, and the operation ends
         assert message["id"] == "spy"
-        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
-        assert [e["extensions"]["code"] for e in errors] == ["NOT_FOUND"]
+        assert _error_codes(message) == ["NOT_FOUND"]
         assert not (message["payload"].get("data") if message["type"] == "next" else None)
         if message["type"] == "next":
             assert (await ws.receive(timeout_s=5))["type"] == "complete"
@@ -233,8 +238,7 @@ async def test_the_token_comes_in_connection_init(live: Live) -> None:
         assert (await ws.init())["type"] == "connection_ack"
         await ws.subscribe("anon", FOLLOW, {})
         message = await ws.receive(timeout_s=5)
-        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
-        assert [e["extensions"]["code"] for e in errors] == ["UNAUTHENTICATED"]
+        assert _error_codes(message) == ["UNAUTHENTICATED"]
 
 
 async def test_a_revoked_session_ends_the_subscription(live: Live) -> None:
@@ -244,8 +248,7 @@ async def test_a_revoked_session_ends_the_subscription(live: Live) -> None:
         # when the session is revoked (signed out elsewhere); the poll notices it
         await Session.filter(token_hash=token_hash(live.token)).update(revoked_at=NOW)
         message = await ws.receive(timeout_s=10)
-        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
-        assert [e["extensions"]["code"] for e in errors] == ["UNAUTHENTICATED"]
+        assert _error_codes(message) == ["UNAUTHENTICATED"]
 
 
 async def test_at_most_five_operations_per_connection(live: Live) -> None:

@@ -38,6 +38,7 @@ from tests.ordering import (
     open_ordering,
     pk_of,
     subscriber_with_history,
+    working,
 )
 from tests.signin_fixtures import MovableClock
 
@@ -45,13 +46,8 @@ from tests.signin_fixtures import MovableClock
 @pytest.fixture
 async def ordering(db: Settings, tmp_path: Path) -> AsyncIterator[Ordering]:
     """A subscriber with October history, the API, and a real worker on the stub broker."""
-    settings = db.model_copy(update={"data_dir": tmp_path})
-    clock = MovableClock(NOW)
-    jobs = create_jobs(settings, clock)
-    subscriber = await subscriber_with_history()
-    with WorkerProcess(jobs.broker):
-        async for opened in open_ordering(settings, subscriber, clock, jobs):
-            yield opened
+    async with working(db.model_copy(update={"data_dir": tmp_path})) as opened:
+        yield opened
 
 
 # --- every format, end to end -----------------------------------------------------------
@@ -344,12 +340,7 @@ async def test_an_order_is_rendered_through_the_redis_broker(
     db: Settings, tmp_path: Path, redis_url: str
 ) -> None:
     settings = db.model_copy(update={"data_dir": tmp_path, "broker_url": redis_url})
-    clock = MovableClock(NOW)
-    jobs = create_jobs(settings, clock)
-    subscriber = await subscriber_with_history()
-    with WorkerProcess(jobs.broker):
-        async for ordering in open_ordering(settings, subscriber, clock, jobs):
-            order = (await ordering.create(format="CSV"))["order"]
-            ready = await ordering.wait_for(order["id"], "READY")
-            assert (await ordering.download(ready["document"]["downloadUrl"])).status_code == 200
-    jobs.broker.close()
+    async with working(settings) as ordering:
+        order = (await ordering.create(format="CSV"))["order"]
+        ready = await ordering.wait_for(order["id"], "READY")
+        assert (await ordering.download(ready["document"]["downloadUrl"])).status_code == 200
