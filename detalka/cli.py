@@ -194,8 +194,17 @@ def _run_api(settings: Settings, args: argparse.Namespace) -> int:
 
     from detalka.web.app import create_app
 
+    settings = with_listen_url(settings, args.host, args.port)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     return 0
+
+
+def with_listen_url(settings: Settings, host: str, port: int) -> Settings:
+    """Without DETALKA_PUBLIC_URL, download links point where this process listens."""
+    if "public_url" in settings.model_fields_set:
+        return settings
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104 - only a label
+    return settings.model_copy(update={"public_url": f"http://{shown}:{port}"})
 
 
 async def _migrate(settings: Settings) -> None:

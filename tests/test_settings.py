@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from detalka.settings import DEFAULT_SECRET, ConfigError, Settings
+from tests.conftest import make_settings
 
 STRONG_SECRET = "x" * 40
 
@@ -104,3 +105,15 @@ def test_the_database_defaults_to_a_sqlite_file_in_the_data_dir(tmp_path: Path) 
     settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
     assert settings.database_url == f"sqlite://{tmp_path / 'detalka.sqlite3'}"
     assert settings.database_kind == "sqlite"
+
+
+def test_download_links_follow_the_port_unless_a_public_url_is_set(tmp_path: Path) -> None:
+    from detalka.cli import with_listen_url
+
+    # `detalka serve --port 9000` without DETALKA_PUBLIC_URL: links must reach this process
+    default = make_settings(tmp_path)
+    assert with_listen_url(default, "127.0.0.1", 9000).public_url == "http://127.0.0.1:9000"
+    assert with_listen_url(default, "0.0.0.0", 8001).public_url == "http://127.0.0.1:8001"
+    # an explicit public URL (a proxy in front) is kept
+    proxied = make_settings(tmp_path, public_url="https://detalka.example")
+    assert with_listen_url(proxied, "0.0.0.0", 8000).public_url == "https://detalka.example"
