@@ -108,7 +108,7 @@ async def test_a_month_boundary_in_utc_plus_10_orders_the_right_month(db: Settin
     # and at 01:10 on 1 April local time (still 31 March in UTC) March is ordered
     made = await run_due_schedules(datetime(2026, 3, 31, 15, 10, tzinfo=UTC), notify=_quiet)
     (order,) = await DetailOrder.filter(schedule_id=schedule.id)
-    assert order.id in made
+    assert order.id in [o.id for o in made]
     assert (order.period_from, order.period_to) == (date(2026, 3, 1), date(2026, 3, 31))
     assert order.delivery == "EMAIL" and order.email == "anna@example.com"
     assert order.schedule_id == schedule.id and order.sections == ["SUMMARY", "CALLS"]
@@ -140,7 +140,7 @@ async def test_two_schedulers_at_once_make_one_order_per_schedule_and_period(
     )
     assert not [r for r in rounds if isinstance(r, BaseException)], rounds
     # (the database is shared with other tests: only these schedules' orders count)
-    made = [i for r in rounds if isinstance(r, list) for i in r]
+    made = [o.id for r in rounds if isinstance(r, list) for o in r]
     ids = [s.id for s in schedules]
     orders = await DetailOrder.filter(schedule_id__in=ids)
     assert sorted(o.schedule_id or 0 for o in orders) == sorted(ids)  # one each

@@ -16,6 +16,7 @@ from detalka.adapters.storage import FileStorage
 from detalka.clock import Clock, SystemClock
 from detalka.jobs import delivery, rendering, scheduling
 from detalka.jobs.runtime import in_worker_database, make_broker, send
+from detalka.resolvers.orders import dispatch
 from detalka.resolvers.sign_in import send_challenge_sms
 from detalka.settings import Settings
 
@@ -72,6 +73,9 @@ def create_jobs(
     async def notify(subscriber_id: int, order_id: int) -> None:
         await publish_quietly(bus, subscriber_id, order_id)
 
+    async def enqueue_render(order_id: int) -> None:
+        await send(render, order_id)
+
     async def send_delivery(order_id: int) -> None:
         try:
             await send(deliver, order_id)
@@ -96,9 +100,9 @@ def create_jobs(
         log.info("email of order %s: %s", order_id, outcome)
 
     async def run_due_schedules() -> None:
-        for order_id in await scheduling.run_due_schedules(clock.now(), notify=notify):
-            await send(render, order_id)
-            await scheduling.mark_enqueued(order_id, clock.now())
+        # Like an order placed through the API: sent after the commit, the reaper as backup.
+        for order in await scheduling.run_due_schedules(clock.now(), notify=notify):
+            await dispatch(order, enqueue_render, clock.now())
 
     async def purge_expired_documents() -> None:
         purged = await rendering.purge_expired_documents(storage, clock.now(), notify)

@@ -60,9 +60,9 @@ def _next_period_start(frequency: ScheduleFrequency, start: date) -> date:
     return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-async def run_due_schedules(now: datetime, *, notify: Notify) -> list[int]:
-    """Order what is due; returns the ids of the orders made here (to be sent to render)."""
-    made: list[int] = []
+async def run_due_schedules(now: datetime, *, notify: Notify) -> list[DetailOrder]:
+    """Order what is due; returns the orders made here (to be dispatched to render)."""
+    made: list[DetailOrder] = []
     due = await DetailSchedule.filter(paused=False, next_run_at__lte=now).select_related(
         "subscriber__home_region"
     )
@@ -70,7 +70,7 @@ async def run_due_schedules(now: datetime, *, notify: Notify) -> list[int]:
         subscriber = schedule.subscriber
         zone = ZoneInfo(subscriber.home_region.time_zone)
         first, last = previous_period(schedule.frequency, now.astimezone(zone).date())
-        order_id: int | None = None
+        order: DetailOrder | None = None
         try:
             async with in_transaction():
                 order = await DetailOrder.create(
@@ -87,18 +87,14 @@ async def run_due_schedules(now: datetime, *, notify: Notify) -> list[int]:
                     created_at=now,
                     updated_at=now,
                 )
-                order_id = order.id
         except IntegrityError:
+            order = None
             log.info("schedule %s: the order for %s exists already", schedule.id, first)
         # Conditional: a concurrent scheduler that advanced it first wins, nothing repeats.
         await DetailSchedule.filter(id=schedule.id, next_run_at=schedule.next_run_at).update(
             next_run_at=next_run(schedule.frequency, zone, now)
         )
-        if order_id is not None:
-            made.append(order_id)
-            await notify(subscriber.id, order_id)
+        if order is not None:
+            made.append(order)
+            await notify(subscriber.id, order.id)
     return made
-
-
-async def mark_enqueued(order_id: int, now: datetime) -> None:
-    await DetailOrder.filter(id=order_id).update(enqueued_at=now)

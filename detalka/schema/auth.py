@@ -15,7 +15,7 @@ from detalka.resolvers.errors import ErrorCode, UserFacingError
 from detalka.schema.account import Subscriber, load_subscriber
 from detalka.schema.context import Info
 from detalka.schema.errors import UserError
-from detalka.schema.nodes import in_requested_order
+from detalka.schema.nodes import in_requested_order, node_pk
 from detalka.schema.permissions import session_only
 
 SESSION_COOKIE = "detalka_session"
@@ -272,10 +272,11 @@ class AuthMutation:
         viewer = info.context.viewer
         assert viewer is not None
         try:
-            if input.id.type_name != "ApiToken" or not input.id.node_id.isdigit():
+            token_id = node_pk(input.id, "ApiToken")
+            if token_id is None:
                 raise UserFacingError(ErrorCode.NOT_FOUND, "Токен не найден.", ("id",))
             row = await access.revoke_api_token(
-                viewer.subscriber_id, int(input.id.node_id), info.context.services.clock.now()
+                viewer.subscriber_id, token_id, info.context.services.clock.now()
             )
         except UserFacingError as error:
             return ApiTokenRevokePayload(api_token=None, user_errors=[UserError.from_error(error)])

@@ -20,6 +20,7 @@ from detalka.models import DetailOrder as OrderRow
 from detalka.models.enums import DeliveryStatus, DetailOrderStatus
 from detalka.resolvers.access import Viewer, still_valid
 from detalka.schema.context import Info
+from detalka.schema.nodes import node_pk
 from detalka.schema.orders import ORDERS_READ, DetailOrder, load_orders
 
 ENDED = {DetailOrderStatus.FAILED, DetailOrderStatus.CANCELED, DetailOrderStatus.EXPIRED}
@@ -50,9 +51,10 @@ def _viewer(info: Info) -> Viewer:
 
 
 def _order_id(given: relay.GlobalID) -> int:
-    if given.type_name != "DetailOrder" or not given.node_id.isdigit():
+    order_id = node_pk(given, "DetailOrder")
+    if order_id is None:
         raise GraphQLError("Заказ не найден.", extensions={"code": "NOT_FOUND"})
-    return int(given.node_id)
+    return order_id
 
 
 async def _wait(info: Info, viewer: Viewer, listener: Listener) -> set[int] | None:

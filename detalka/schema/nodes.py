@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
+from strawberry import relay
+
 from detalka.schema.context import Info
 
 N = TypeVar("N")
@@ -34,3 +36,10 @@ async def own_nodes(
     if viewer is None or not viewer.can(scope):
         return [None for _ in ids]
     return in_requested_order(ids, await load(viewer.subscriber_id, ids), build)
+
+
+def node_pk(given: relay.GlobalID, type_name: str) -> int | None:
+    """The primary key a global ID names, or None when it names another type or is malformed."""
+    if given.type_name != type_name or not given.node_id.isdigit():
+        return None
+    return int(given.node_id)

@@ -25,7 +25,7 @@ from detalka.resolvers.periods import Period as PeriodValue
 from detalka.schema.catalog import Store
 from detalka.schema.context import Info
 from detalka.schema.errors import UserError
-from detalka.schema.nodes import own_nodes
+from detalka.schema.nodes import node_pk, own_nodes
 from detalka.schema.overview import PageInfo, Period, PeriodInput
 from detalka.schema.permissions import needs
 
@@ -230,11 +230,9 @@ class DetailOrderCancelPayload:
 def _request(input: DetailOrderInput) -> orders.OrderRequest:
     store_id = None
     if input.store_id is not None:
-        given = input.store_id
         # A foreign or malformed ID names no store: -1 reads as STORE_NOT_FOUND.
-        store_id = (
-            int(given.node_id) if given.type_name == "Store" and given.node_id.isdigit() else -1
-        )
+        named = node_pk(input.store_id, "Store")
+        store_id = -1 if named is None else named
     return orders.OrderRequest(
         period_from=input.period.from_,
         period_to=input.period.to,
@@ -247,13 +245,14 @@ def _request(input: DetailOrderInput) -> orders.OrderRequest:
     )
 
 
-async def _subscriber(info: Info) -> SubscriberRow:
+async def viewer_subscriber(info: Info) -> SubscriberRow:
+    """The signed-in subscriber's row with its home region (a permission has checked it)."""
     viewer = info.context.viewer
     assert viewer is not None
     return await SubscriberRow.get(id=viewer.subscriber_id).select_related("home_region")
 
 
-def _errors(rejected: orders.OrderRejected) -> list[UserError]:
+def user_errors(rejected: orders.OrderRejected) -> list[UserError]:
     return [UserError.from_error(e) for e in rejected.errors]
 
 
@@ -270,14 +269,14 @@ class OrdersMutation:
     ) -> DetailOrderPreviewPayload:
         from detalka.jobs.report_data import estimate_rows
 
-        subscriber = await _subscriber(info)
+        subscriber = await viewer_subscriber(info)
         services = info.context.services
         try:
             order = await orders.normalize(
                 _request(input), subscriber, services.clock.now(), services.settings.history_years
             )
         except orders.OrderRejected as rejected:
-            return DetailOrderPreviewPayload(preview=None, user_errors=_errors(rejected))
+            return DetailOrderPreviewPayload(preview=None, user_errors=user_errors(rejected))
         estimated = await estimate_rows(subscriber.id, order.period, order.sections)
         preview = DetailOrderPreview(
             period=Period.of(order.period),
@@ -299,7 +298,7 @@ class OrdersMutation:
         info: Info,
         input: Annotated[DetailOrderInput, strawberry.argument(description="The order.")],
     ) -> DetailOrderCreatePayload:
-        subscriber = await _subscriber(info)
+        subscriber = await viewer_subscriber(info)
         services = info.context.services
         try:
             row = await orders.place_order(
@@ -310,7 +309,7 @@ class OrdersMutation:
                 services.enqueue_render,
             )
         except orders.OrderRejected as rejected:
-            return DetailOrderCreatePayload(order=None, user_errors=_errors(rejected))
+            return DetailOrderCreatePayload(order=None, user_errors=user_errors(rejected))
         await publish_quietly(services.events, subscriber.id, row.id)
         found = await load_orders(info, subscriber.id, ids=[row.id])
         return DetailOrderCreatePayload(order=found[0], user_errors=[])
@@ -327,15 +326,16 @@ class OrdersMutation:
         viewer = info.context.viewer
         assert viewer is not None
         try:
-            if input.id.type_name != "DetailOrder" or not input.id.node_id.isdigit():
+            order_id = node_pk(input.id, "DetailOrder")
+            if order_id is None:
                 raise orders.OrderRejected(
                     [UserFacingError(ErrorCode.NOT_FOUND, "Заказ не найден.", ("id",))]
                 )
             row = await orders.cancel_order(
-                viewer.subscriber_id, int(input.id.node_id), info.context.services.clock.now()
+                viewer.subscriber_id, order_id, info.context.services.clock.now()
             )
         except orders.OrderRejected as rejected:
-            return DetailOrderCancelPayload(order=None, user_errors=_errors(rejected))
+            return DetailOrderCancelPayload(order=None, user_errors=user_errors(rejected))
         await publish_quietly(info.context.services.events, viewer.subscriber_id, row.id)
         found = await load_orders(info, viewer.subscriber_id, ids=[row.id])
         return DetailOrderCancelPayload(order=found[0], user_errors=[])

@@ -11,7 +11,6 @@ import strawberry
 from strawberry import relay
 
 from detalka.models import DetailSchedule as ScheduleRow
-from detalka.models import Subscriber as SubscriberRow
 from detalka.models.enums import ReportSection as ReportSectionEnum
 from detalka.models.enums import ScheduleFrequency as ScheduleFrequencyEnum
 from detalka.resolvers import schedules
@@ -19,8 +18,15 @@ from detalka.resolvers.errors import ErrorCode, UserFacingError
 from detalka.resolvers.orders import OrderRejected
 from detalka.schema.context import Info
 from detalka.schema.errors import UserError
-from detalka.schema.nodes import own_nodes
-from detalka.schema.orders import ORDERS_READ, ORDERS_WRITE, ReportFormat, ReportSection
+from detalka.schema.nodes import node_pk, own_nodes
+from detalka.schema.orders import (
+    ORDERS_READ,
+    ORDERS_WRITE,
+    ReportFormat,
+    ReportSection,
+    user_errors,
+    viewer_subscriber,
+)
 from detalka.schema.overview import Period
 from detalka.schema.permissions import needs
 
@@ -135,20 +141,11 @@ class DetailScheduleDeletePayload:
     user_errors: list[UserError] = strawberry.field(description="Problems with the input.")
 
 
-async def _subscriber(info: Info) -> SubscriberRow:
-    viewer = info.context.viewer
-    assert viewer is not None
-    return await SubscriberRow.get(id=viewer.subscriber_id).select_related("home_region")
-
-
 def _schedule_id(given: relay.GlobalID) -> int:
-    if given.type_name != "DetailSchedule" or not given.node_id.isdigit():
+    schedule_id = node_pk(given, "DetailSchedule")
+    if schedule_id is None:
         raise OrderRejected([UserFacingError(ErrorCode.NOT_FOUND, "Рассылка не найдена.", ("id",))])
-    return int(given.node_id)
-
-
-def _errors(rejected: OrderRejected) -> list[UserError]:
-    return [UserError.from_error(e) for e in rejected.errors]
+    return schedule_id
 
 
 @strawberry.type
@@ -163,7 +160,7 @@ class SchedulesMutation:
             DetailScheduleCreateInput, strawberry.argument(description="The schedule.")
         ],
     ) -> DetailSchedulePayload:
-        subscriber = await _subscriber(info)
+        subscriber = await viewer_subscriber(info)
         request = schedules.ScheduleRequest(
             frequency=input.frequency,
             format=input.format,
@@ -175,7 +172,7 @@ class SchedulesMutation:
                 subscriber, request, info.context.services.clock.now()
             )
         except OrderRejected as rejected:
-            return DetailSchedulePayload(schedule=None, user_errors=_errors(rejected))
+            return DetailSchedulePayload(schedule=None, user_errors=user_errors(rejected))
         zone = subscriber.home_region.time_zone
         return DetailSchedulePayload(schedule=DetailSchedule.from_row(row, zone), user_errors=[])
 
@@ -189,7 +186,7 @@ class SchedulesMutation:
             DetailScheduleUpdateInput, strawberry.argument(description="The changes.")
         ],
     ) -> DetailSchedulePayload:
-        subscriber = await _subscriber(info)
+        subscriber = await viewer_subscriber(info)
         change = schedules.ScheduleChange(
             frequency=input.frequency,
             format=input.format,
@@ -202,7 +199,7 @@ class SchedulesMutation:
                 subscriber, _schedule_id(input.id), change, info.context.services.clock.now()
             )
         except OrderRejected as rejected:
-            return DetailSchedulePayload(schedule=None, user_errors=_errors(rejected))
+            return DetailSchedulePayload(schedule=None, user_errors=user_errors(rejected))
         zone = subscriber.home_region.time_zone
         return DetailSchedulePayload(schedule=DetailSchedule.from_row(row, zone), user_errors=[])
 
@@ -222,7 +219,7 @@ class SchedulesMutation:
         try:
             row = await schedules.delete_schedule(viewer.subscriber_id, _schedule_id(input.id))
         except OrderRejected as rejected:
-            return DetailScheduleDeletePayload(deleted_id=None, user_errors=_errors(rejected))
+            return DetailScheduleDeletePayload(deleted_id=None, user_errors=user_errors(rejected))
         return DetailScheduleDeletePayload(
             deleted_id=relay.GlobalID("DetailSchedule", str(row.id)), user_errors=[]
         )
