@@ -37,7 +37,7 @@ import httpx
 
 from detalka.db import apply_migrations, open_database
 from detalka.models import Session, Subscriber
-from detalka.resolvers.periods import local_midnight
+from detalka.periods import local_midnight
 from detalka.seed import seed_database
 from detalka.settings import Settings
 from detalka.web.app import create_app

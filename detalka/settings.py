@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -126,8 +125,3 @@ def load_settings() -> Settings:
         raise ConfigError(f"DETALKA_{field.upper()}: {first['msg']}") from None
     settings.check()
     return settings
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return load_settings()

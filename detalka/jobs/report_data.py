@@ -28,8 +28,8 @@ from detalka.models.queries import (
     payments_page,
     usage_page,
 )
+from detalka.periods import Period, month_of
 from detalka.resolvers.overview import ExpenseCategory, ExpensesView, expenses
-from detalka.resolvers.periods import Period, month_of
 
 PAGE = 1000
 Row = TypeVar("Row", UsageRecord, Payment)

@@ -25,15 +25,6 @@ M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
-class TimeSlice:
-    """[start, end) in UTC over which the local zone keeps ``offset_minutes``."""
-
-    start: datetime
-    end: datetime
-    offset_minutes: int
-
-
-@dataclass(frozen=True)
 class UsageTotal:
     """Charges of one (kind, roaming) group over a period."""
 

@@ -6,8 +6,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from detalka.errors import ErrorCode, UserFacingError
 from detalka.models import ApiToken, Session
-from detalka.resolvers.errors import ErrorCode, UserFacingError
 from detalka.resolvers.sign_in import token_hash
 
 SCOPES = ("account:read", "usage:read", "orders:read", "orders:write")

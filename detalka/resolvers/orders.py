@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from detalka.errors import ErrorCode, UserFacingError
 from detalka.models import DetailOrder, IdempotencyKey, Store, Subscriber
 from detalka.models.enums import (
     DeliveryMethod,
@@ -21,8 +22,7 @@ from detalka.models.enums import (
     ReportFormat,
     ReportSection,
 )
-from detalka.resolvers.errors import ErrorCode, UserFacingError
-from detalka.resolvers.periods import Period, checked_period
+from detalka.periods import Period, checked_period
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 # A pragmatic address check: one @, a dot in the domain, no spaces; the mail server decides.

@@ -12,7 +12,7 @@ from detalka.models import Balance, PackageAllowance, PromisedPayment
 from detalka.models.enums import BalanceKind, PackageKind, UsageKind
 from detalka.models.money import from_kopecks
 from detalka.models.queries import UsageTotal, UsageTotals, package_units_used, usage_totals
-from detalka.resolvers.periods import Period, month_of
+from detalka.periods import Period, month_of
 
 LOW_BALANCE = Decimal("50.00")
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from detalka.errors import ErrorCode, UserFacingError
 from detalka.jobs.scheduling import next_run, previous_period
 from detalka.models import DetailSchedule, Subscriber
 from detalka.models.enums import ReportFormat, ReportSection, ScheduleFrequency
-from detalka.resolvers.errors import ErrorCode, UserFacingError
+from detalka.periods import Period
 from detalka.resolvers.orders import OrderRejected, checked_email, checked_sections
-from detalka.resolvers.periods import Period
 
 MAX_SCHEDULES = 10
 

@@ -16,10 +16,10 @@ from tortoise.expressions import F
 
 from detalka.adapters.captchas import CaptchaChallenge, CaptchaFactory
 from detalka.adapters.sms import SmsSender
+from detalka.errors import ErrorCode, UserFacingError
 from detalka.models import Captcha, PasswordChallenge, Session, SignInThrottle, Subscriber
 from detalka.passwords import hash_password, verify_password
 from detalka.phone import normalize_msisdn
-from detalka.resolvers.errors import ErrorCode, UserFacingError
 from detalka.settings import Settings
 
 CAPTCHA_TTL = timedelta(minutes=5)

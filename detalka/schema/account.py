@@ -10,15 +10,15 @@ import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 
+from detalka.errors import UserFacingError
 from detalka.models import ApiToken as ApiTokenRow
 from detalka.models import Document as DocumentRow
 from detalka.models import Subscriber as SubscriberRow
 from detalka.models import Tariff as TariffRow
 from detalka.models.queries import payments_page, usage_page
+from detalka.periods import Period as PeriodValue
+from detalka.periods import checked_period
 from detalka.resolvers import overview
-from detalka.resolvers.errors import UserFacingError
-from detalka.resolvers.periods import Period as PeriodValue
-from detalka.resolvers.periods import checked_period
 from detalka.schema.catalog import Region
 from detalka.schema.context import Info
 from detalka.schema.nodes import in_requested_order

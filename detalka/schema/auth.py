@@ -9,9 +9,9 @@ from typing import Annotated, Self
 import strawberry
 from strawberry import relay
 
+from detalka.errors import ErrorCode, UserFacingError
 from detalka.models import ApiToken as ApiTokenRow
 from detalka.resolvers import access, sign_in
-from detalka.resolvers.errors import ErrorCode, UserFacingError
 from detalka.schema.account import Subscriber, load_subscriber
 from detalka.schema.context import Info
 from detalka.schema.errors import UserError

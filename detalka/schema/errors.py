@@ -7,7 +7,7 @@ from typing import Self
 import strawberry
 from graphql import GraphQLError
 
-from detalka.resolvers.errors import ErrorCode, UserFacingError
+from detalka.errors import ErrorCode, UserFacingError
 
 UserErrorCode = strawberry.enum(ErrorCode, description="What was wrong with the input.")
 

@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 
 from detalka.adapters.events import publish_quietly
+from detalka.errors import ErrorCode, UserFacingError
 from detalka.models import DetailOrder as OrderRow
 from detalka.models import Document as DocumentRow
 from detalka.models import Subscriber as SubscriberRow
@@ -19,9 +20,8 @@ from detalka.models.enums import DeliveryStatus as DeliveryStatusEnum
 from detalka.models.enums import DetailOrderStatus as DetailOrderStatusEnum
 from detalka.models.enums import ReportFormat as ReportFormatEnum
 from detalka.models.enums import ReportSection as ReportSectionEnum
+from detalka.periods import Period as PeriodValue
 from detalka.resolvers import orders
-from detalka.resolvers.errors import ErrorCode, UserFacingError
-from detalka.resolvers.periods import Period as PeriodValue
 from detalka.schema.catalog import Store
 from detalka.schema.context import Info
 from detalka.schema.errors import UserError

@@ -33,8 +33,8 @@ from detalka.models.enums import (
 from detalka.models.enums import (
     UsageKind as UsageKindEnum,
 )
+from detalka.periods import Period as PeriodValue
 from detalka.resolvers import overview
-from detalka.resolvers.periods import Period as PeriodValue
 from detalka.schema.context import Info
 from detalka.schema.nodes import own_nodes
 from detalka.schema.scalars import Money

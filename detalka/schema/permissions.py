@@ -10,14 +10,6 @@ from strawberry.permission import BasePermission, PermissionExtension
 from detalka.schema.context import Info
 
 
-class SignedIn(BasePermission):
-    message = "Войдите в аккаунт."
-    error_extensions = {"code": "UNAUTHENTICATED"}  # noqa: RUF012
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return info.context.viewer is not None
-
-
 class SessionOnly(BasePermission):
     """Account management is for the subscriber's own session, never for an API token."""
 

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 import strawberry
 from strawberry import relay
 
+from detalka.errors import ErrorCode, UserFacingError
 from detalka.models import DetailSchedule as ScheduleRow
 from detalka.models.enums import ReportSection as ReportSectionEnum
 from detalka.models.enums import ScheduleFrequency as ScheduleFrequencyEnum
 from detalka.resolvers import schedules
-from detalka.resolvers.errors import ErrorCode, UserFacingError
 from detalka.resolvers.orders import OrderRejected
 from detalka.schema.context import Info
 from detalka.schema.errors import UserError

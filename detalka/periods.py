@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from detalka.models.queries import TimeSlice
-from detalka.resolvers.errors import ErrorCode, UserFacingError
+from detalka.errors import ErrorCode, UserFacingError
 
 
 @dataclass(frozen=True)
@@ -30,34 +29,6 @@ class Period:
     def days(self) -> int:
         return (self.last - self.first).days + 1
 
-    def slices(self) -> list[TimeSlice]:
-        """Split where the zone's UTC offset changes, so that SQL can use one offset a slice.
-
-        Steps a week at a time; a week whose ends differ is split at the exact instant of
-        the change (an offset changes a few times a year at most, never twice in a week).
-        """
-        slices: list[TimeSlice] = []
-
-        def add(start: datetime, end: datetime, offset: int) -> None:
-            if slices and slices[-1].offset_minutes == offset:
-                slices[-1] = TimeSlice(slices[-1].start, end, offset)
-            else:
-                slices.append(TimeSlice(start, end, offset))
-
-        day = self.first
-        while day <= self.last:
-            step = min(timedelta(days=7), self.last + timedelta(days=1) - day)
-            start, end = local_midnight(day, self.zone), local_midnight(day + step, self.zone)
-            before, after = _offset_minutes(start, self.zone), _offset_minutes(end, self.zone)
-            if before == after:
-                add(start, end, before)
-            else:
-                change = _change_instant(start, end, self.zone)
-                add(start, change, before)
-                add(change, end, after)
-            day += step
-        return slices
-
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     """Midnight of a local day, as a UTC datetime.
@@ -66,28 +37,6 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     written in the same offset as the stored values (UTC).
     """
     return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
-
-
-def _change_instant(start: datetime, end: datetime, zone: ZoneInfo) -> datetime:
-    """The first minute at which the offset differs from the one at ``start`` (bisection)."""
-    offset = _offset_minutes(start, zone)
-    low, high = start, end
-    while high - low > timedelta(minutes=1):
-        middle = low + (high - low) / 2
-        middle = middle.replace(second=0, microsecond=0)
-        if middle <= low:
-            break
-        if _offset_minutes(middle, zone) == offset:
-            low = middle
-        else:
-            high = middle
-    return high
-
-
-def _offset_minutes(moment: datetime, zone: ZoneInfo) -> int:
-    offset = moment.astimezone(zone).utcoffset()
-    assert offset is not None
-    return int(offset.total_seconds() // 60)
 
 
 def month_of(moment: datetime, zone: ZoneInfo) -> Period:
