@@ -95,8 +95,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             print(f"Seeded demo data: {report}", flush=True)
 
     asyncio.run(prepare())
-    url = f"http://{args.host}:{args.port}/graphql"
-    print(f"Detalka is up: {url} (GraphiQL in a browser)", flush=True)
+    base = f"http://{args.host}:{args.port}"
+    print(f"Detalka is up: {base}/graphql (GraphiQL in a browser)", flush=True)
+    print(f"Subscriber's cabinet: {base}/app/", flush=True)
     if not settings.is_production:
         msisdn, region, password = DEMO_LOGIN
         print(f"Demo login: {msisdn}, region {region}, password {password}", flush=True)

@@ -19,6 +19,7 @@ from detalka.jobs.actors import Jobs, create_jobs
 from detalka.jobs.runtime import WorkerProcess
 from detalka.schema.context import Services
 from detalka.settings import Settings
+from detalka.web.cabinet import cabinet_routes
 from detalka.web.files import download_endpoint
 from detalka.web.graphql import GraphQLApp
 from detalka.web.health import healthz, readyz
@@ -69,6 +70,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/files/{token}", download_endpoint(FileStorage(settings.files_dir), clock)),
+            *cabinet_routes(),
         ],
         lifespan=lifespan,
     )

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -20,6 +20,7 @@ from detalka.resolvers.access import authenticate
 from detalka.schema import build_schema
 from detalka.schema.context import Context, Services
 from detalka.web.auth import viewer_for
+from detalka.web.cabinet import offline_ide_html
 
 MAX_SUBSCRIPTIONS = 5  # operations in flight per WebSocket connection
 INIT_TIMEOUT = timedelta(seconds=10)
@@ -44,6 +45,10 @@ class GraphQLApp(GraphQL[Context, None]):
     ) -> Context:
         viewer = await viewer_for(request, self.services)
         return Context(request=request, response=response, services=self.services, viewer=viewer)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # strawberry's page loads React and GraphiQL from a CDN: offline, "Loading..." forever.
+        return HTMLResponse(offline_ide_html(self.graphql_ide_html))
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         # A browser cannot set headers on a WebSocket: the token comes in connection_init,

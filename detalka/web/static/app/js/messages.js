@@ -1,0 +1,116 @@
+// Every word the subscriber reads about a code or an enum value, in one place.
+
+// userErrors[].code (ErrorCode in the schema) and the top-level error codes the API sends.
+// A test checks that every ErrorCode of detalka/errors.py has a message here.
+export const ERROR_MESSAGES = {
+  INVALID_PHONE: "Номер указан неверно. Введите мобильный номер России, например +7 900 123-45-67.",
+  INVALID_CAPTCHA: "Символы с картинки введены неверно. Введите символы с новой картинки.",
+  TOO_MANY_REQUESTS: "Слишком много запросов. Попробуйте позже.",
+  SMS_UNAVAILABLE: "Сейчас не удаётся отправить SMS. Попробуйте через минуту.",
+  INVALID_CREDENTIALS: "Неверный номер, пароль или регион.",
+  TOO_MANY_ATTEMPTS:
+    "Слишком много неудачных попыток: вход закрыт на 15 минут. Можно получить новый пароль по SMS.",
+  PASSWORD_TOO_SHORT: "Пароль слишком короткий: нужно не меньше 8 символов.",
+  PASSWORD_TOO_LONG: "Пароль слишком длинный: не больше 128 символов.",
+  INVALID_SCOPE: "Такого права доступа нет.",
+  INVALID_NAME: "Название должно быть от 1 до 100 символов.",
+  NOT_FOUND: "Не найдено: возможно, запись уже удалена.",
+  PERIOD_REVERSED: "Начало периода позже его конца.",
+  PERIOD_IN_FUTURE: "Конец периода не может быть позже сегодняшнего дня.",
+  PERIOD_BEFORE_HORIZON: "Так давно история не хранится: выберите более позднее начало периода.",
+  NO_SECTIONS: "Выберите хотя бы один раздел.",
+  EMAIL_REQUIRED: "Укажите адрес электронной почты.",
+  EMAIL_INVALID: "Адрес электронной почты указан неверно.",
+  STORE_REQUIRED: "Выберите салон, в котором заберёте бумажную детализацию.",
+  STORE_NOT_FOUND: "Салон не найден. Выберите другой.",
+  STORE_OUTSIDE_HOME_REGION: "Бумажную детализацию выдают только в салонах домашнего региона.",
+  IDEMPOTENCY_KEY_REUSED: "Этот заказ уже оформлен с другими параметрами. Проверьте заказ ещё раз.",
+  IDEMPOTENCY_KEY_INVALID: "Заказ не удалось оформить. Проверьте заказ ещё раз.",
+  NOTHING_TO_CANCEL: "Этот заказ уже нельзя отменить.",
+  TOO_MANY_SCHEDULES: "Рассылок уже слишком много. Удалите ненужную.",
+  // top-level errors
+  UNAUTHENTICATED: "Сеанс завершён. Войдите снова.",
+  FORBIDDEN: "Сеанс завершён. Войдите снова.",
+  BAD_CURSOR: "Список изменился. Откройте первую страницу.",
+  BAD_PAGE_SIZE: "Слишком большая страница списка.",
+  GRAPHQL_VALIDATION_FAILED: "Приложение устарело. Обновите страницу.",
+  INTERNAL_SERVER_ERROR: "Что-то пошло не так на нашей стороне. Попробуйте ещё раз.",
+  NETWORK: "Нет связи с сервером. Проверьте подключение и попробуйте ещё раз.",
+};
+
+export function errorMessage(error) {
+  return ERROR_MESSAGES[error.code] ?? error.message ?? ERROR_MESSAGES.INTERNAL_SERVER_ERROR;
+}
+
+export const BALANCE_STATE = {
+  POSITIVE: "В порядке",
+  LOW: "Мало средств",
+  NEGATIVE: "Минус на счёте",
+};
+
+export const PACKAGE_UNIT = { MINUTES: "мин", MESSAGES: "SMS", MEGABYTES: "МБ" };
+
+export const CATEGORY = {
+  CALLS: "Звонки",
+  MESSAGES: "Сообщения",
+  MOBILE_INTERNET: "Мобильный интернет",
+  SUBSCRIPTION: "Абонентская плата",
+  ONE_TIME: "Разовые списания",
+  ROAMING: "Роуминг",
+};
+
+export const USAGE_KIND = {
+  CALL: "Звонок",
+  SMS: "SMS",
+  MMS: "MMS",
+  DATA: "Интернет",
+  SUBSCRIPTION_FEE: "Абонентская плата",
+  ONE_TIME: "Разовое списание",
+  ROAMING: "Роуминг",
+};
+
+export const DIRECTION = { IN: "входящий", OUT: "исходящий" };
+
+export const SECTION = {
+  SUMMARY: "Итоги",
+  BALANCES: "Баланс на начало и конец",
+  PACKAGES: "Пакеты",
+  PROMISED_PAYMENTS: "Обещанные платежи",
+  CALLS: "Звонки",
+  MESSAGES: "Сообщения",
+  MOBILE_INTERNET: "Мобильный интернет",
+  CHARGES: "Прочие списания",
+  PAYMENTS: "Платежи",
+};
+
+export const FORMAT = {
+  HTML: "Веб-страница (HTML)",
+  PDF: "Документ (PDF)",
+  XLSX: "Таблица Excel (XLSX)",
+  CSV: "Данные (CSV)",
+};
+
+export const DELIVERY = {
+  ARCHIVE: "В личный архив",
+  EMAIL: "По электронной почте",
+  PAPER: "Бумажная копия в салоне",
+};
+
+export const ORDER_STATUS = {
+  PENDING: "В очереди",
+  RENDERING: "Готовится",
+  READY: "Готова",
+  EXPIRED: "Срок хранения истёк",
+  FAILED: "Не удалась",
+  CANCELED: "Отменена",
+};
+
+export const DELIVERY_STATUS = {
+  NONE: "",
+  PENDING: "Отправляется",
+  SENT: "Отправлена на почту",
+  FAILED: "Не удалось отправить",
+  AT_STORE: "Ждёт в салоне",
+};
+
+export const FREQUENCY = { WEEKLY: "Каждую неделю", MONTHLY: "Каждый месяц" };
