@@ -13,13 +13,14 @@ from starlette.applications import Starlette
 
 
 @asynccontextmanager
-async def served(app: Starlette) -> AsyncIterator[str]:
-    """Serve ``app`` with uvicorn on a free port; yields ``host:port``."""
+async def served(app: Starlette, port: int | None = None) -> AsyncIterator[str]:
+    """Serve ``app`` with uvicorn on ``port`` or a free one; yields ``host:port``."""
     import uvicorn
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    if port is None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
     )

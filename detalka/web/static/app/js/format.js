@@ -72,6 +72,10 @@ export function lastDays(today, days) {
   return { from: iso(y, m - 1, d - days + 1), to: today };
 }
 
+export function count(n) {
+  return new Intl.NumberFormat("ru-RU").format(n);
+}
+
 export function duration(seconds) {
   if (seconds == null) return "";
   const minutes = Math.floor(seconds / 60);

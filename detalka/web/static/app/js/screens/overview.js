@@ -77,7 +77,7 @@ function Packages({ items, zone }) {
       return html`<div class="package" key=${p.kind} data-kind=${p.kind}>
         <div class="row">
           <span>${p.name}</span>
-          <span><b>${p.remaining}</b> из ${p.included} ${unit}</span>
+          <span><b>${fmt.count(p.remaining)}</b> из ${fmt.count(p.included)} ${unit}</span>
         </div>
         <${Progress} value=${share} label=${`${p.name}: осталось ${p.remaining} ${unit}`} />
         <small class="muted">Обновится ${fmt.dateTime(p.periodEnd, zone)}</small>

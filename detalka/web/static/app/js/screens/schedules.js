@@ -28,20 +28,18 @@ export function SchedulesScreen({ viewer }) {
 
 function ScheduleCard({ schedule, zone, onChanged }) {
   const [state, setState] = useState({ busy: false, errors: [], confirming: false });
-  async function run(name, variables, payloadKey) {
+  async function run(request, payloadKey) {
     setState({ busy: true, errors: [], confirming: false });
-    const { data, errors } = await api.request(name, variables);
+    const { data, errors } = await request();
     const userErrors = data?.[payloadKey]?.userErrors ?? [];
     setState({ busy: false, errors: [...errors, ...userErrors], confirming: false });
     if (!errors.length && !userErrors.length) onChanged();
   }
+  const input = { id: schedule.id, paused: !schedule.paused };
   const togglePause = () =>
-    run(
-      "DetailScheduleUpdate",
-      { input: { id: schedule.id, paused: !schedule.paused } },
-      "detailScheduleUpdate",
-    );
-  const remove = () => run("DetailScheduleDelete", { id: schedule.id }, "detailScheduleDelete");
+    run(() => api.request("DetailScheduleUpdate", { input }), "detailScheduleUpdate");
+  const remove = () =>
+    run(() => api.request("DetailScheduleDelete", { id: schedule.id }), "detailScheduleDelete");
   return html`<li class="card schedule" data-id=${schedule.id} data-paused=${schedule.paused}>
     <div class="row">
       <h2>${FREQUENCY[schedule.frequency]}, ${FORMAT[schedule.format]}</h2>

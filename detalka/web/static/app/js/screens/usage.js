@@ -63,14 +63,14 @@ function UsageTable({ edges, zone }) {
     </tr></thead>
     <tbody>
       ${edges.map(({ node: r }) => html`<tr key=${r.id} data-id=${r.id} data-kind=${r.kind}>
-        <td>${fmt.dateTime(r.occurredAt, zone)}</td>
-        <td>${USAGE_KIND[r.kind] ?? r.kind}${r.direction && html`<br /><small class="muted">
+        <td class="when">${fmt.dateTime(r.occurredAt, zone)}</td>
+        <td class="what">${USAGE_KIND[r.kind] ?? r.kind}${r.direction && html`<br /><small class="muted">
           ${DIRECTION[r.direction]}</small>`}</td>
-        <td>${r.counterparty}${r.counterparty && r.zone && html`<br />`}${r.zone &&
+        <td class="party">${r.counterparty}${r.counterparty && r.zone && html`<br />`}${r.zone &&
         html`<small class="muted">${r.zone}${r.roaming ? " (роуминг)" : ""}</small>`}</td>
-        <td class="num">${amount(r)}</td>
+        <td class="num amount">${amount(r)}</td>
         <td class="wide">${r.description}</td>
-        <td class="num"><${Money} value=${r.cost} />${r.fromPackage &&
+        <td class="num cost"><${Money} value=${r.cost} />${r.fromPackage &&
         html`<br /><small class="muted">из пакета</small>`}</td>
       </tr>`)}
     </tbody>
