@@ -362,3 +362,20 @@ async def test_graphiql_comes_up_from_detalkas_own_assets(browser: Any, server: 
         assert "Loading..." not in await page.inner_text("#graphiql")
         await screenshot(page, "11-graphiql")
         watch.assert_clean()
+
+
+async def test_a_session_ended_elsewhere_sends_the_subscriber_back_to_sign_in(
+    browser: Any, server: Server
+) -> None:
+    async with page_in(browser, SEED_NOW) as (page, watch):
+        # given the demo subscriber signed in, and that session ended from somewhere else
+        await sign_in(page, server)
+        token = await page.evaluate("sessionStorage.getItem('detalka.session')")
+        ended = await server.call("mutation { sessionDelete { ended } }", token=token)
+        assert ended["sessionDelete"]["ended"] is True
+        # when the next screen asks the API
+        await open_tab(page, "Расходы", "#signin")
+        # then the app says the session is over and forgets the token
+        assert "Сеанс завершён" in await page.inner_text("#signin .notice")
+        assert await page.evaluate("sessionStorage.getItem('detalka.session')") is None
+        watch.assert_clean()

@@ -56,6 +56,9 @@ def test_serve_comes_up_seeded_and_answers_regions_and_the_demo_login(tmp_path: 
         printed = (tmp_path / "serve.log").read_text()
         assert "Demo login: +79001234567, region MOW, password demo-password" in printed
         assert f"http://127.0.0.1:{port}/graphql" in printed
+        assert f"http://127.0.0.1:{port}/app/" in printed
+        cabinet = httpx.get(f"{base}/app/", timeout=10)
+        assert cabinet.status_code == 200 and "Личный кабинет" in cabinet.text
         signed = httpx.post(
             f"{base}/graphql",
             json={
