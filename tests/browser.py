@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from detalka.seed.population import DEMO_MSISDN, DEMO_PASSWORD
@@ -131,7 +132,7 @@ class Server:
     """The live server's address, an HTTP client for the API, and its data dir (outbox)."""
 
     base: str
-    http: Any
+    http: httpx.AsyncClient
     data_dir: Path
 
     async def call(

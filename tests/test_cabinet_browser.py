@@ -141,6 +141,11 @@ async def test_the_demo_login_shows_balances_and_a_month_of_expenses_equal_to_th
         for (_, title), day in zip(days, expenses["byDay"], strict=True):
             assert shown_money(title.split(": ")[1]) == Decimal(day["amount"]["amount"])
         await screenshot(page, "03-expenses")
+        # and a reversed period is explained in Russian, the subscriber still signed in
+        await page.fill("#expenses input[name=from]", "2026-02-20")
+        await page.fill("#expenses input[name=to]", "2026-02-10")
+        await page.wait_for_selector("#expenses .errors:has-text('Начало периода позже его конца')")
+        assert await page.locator("#sign-out").is_visible()
 
         # when the usage table is paged through February
         await open_tab(page, "Звонки и списания", "#usage")

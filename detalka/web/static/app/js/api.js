@@ -106,7 +106,13 @@ export class Api {
     }
     const errors = normalise(body?.errors);
     const data = body?.data ?? null;
-    const viewerGone = this.signedIn && data && "viewer" in data && data.viewer === null;
+    // A null viewer with no error under it is an anonymous answer: the token no longer
+    // counts. One with an error under it (a bad period nulls viewer.expenses, and so viewer)
+    // is that error, shown by the screen.
+    const viewerGone =
+      this.signedIn &&
+      data?.viewer === null &&
+      !errors.some((e) => Array.isArray(e.path) && e.path[0] === "viewer");
     if (response.status === 401 || viewerGone || errors.some((e) => this.isAuthError(e))) {
       this.forget("expired");
     }

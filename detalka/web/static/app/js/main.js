@@ -103,6 +103,8 @@ function Cabinet({ route }) {
   };
   return html`<${Frame} nav=${nav}>
     <${ErrorList} errors=${viewer.errors} />
+    ${!me && !viewer.loading && html`<main><button type="button" onClick=${viewer.reload}>
+      Повторить</button></main>`}
     <${Loading} when=${!me && viewer.loading} />
     ${me && html`<${Screen} key=${key} viewer=${me} today=${todayIn(me.homeRegion.timeZone)}
       live=${live.orders} flash=${key === "archive" ? flash : null} onPlaced=${placed} />`}

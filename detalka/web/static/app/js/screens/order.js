@@ -66,7 +66,7 @@ export function OrderScreen({ viewer, today, onPlaced }) {
   const paper = form.delivery === "PAPER";
   return html`<main id="order">
     <h1>Заказать детализацию</h1>
-    <form class="card" onSubmit=${check}>
+    <form class="card" onSubmit=${check} novalidate>
       <${PeriodPicker} value=${form.period} onChange=${(period) => set({ period })} today=${today} />
       <${FieldError} errors=${errorsFor(userErrors, "period")} />
       <fieldset>
