@@ -344,12 +344,13 @@ async def test_every_screen_fits_a_phone_without_sideways_scrolling(
             ("expenses", "#daily rect"),
             ("usage", "#usage tbody tr"),
             ("order", "#order form"),
-            ("archive", "#archive li.order"),
+            ("archive", "#archive ul.orders"),
             ("schedules", "#new-schedule"),
         ]
         for number, (route, ready) in enumerate(screens, start=2):
             await page.goto(f"{server.base}/app/#/{route}")
-            await page.wait_for_selector(ready)
+            await page.wait_for_selector(ready, state="attached")
+            await page.wait_for_function("() => !document.body.innerText.includes('Загрузка…')")
             await screenshot(page, f"phone-{number:02d}-{route}")
             overflow = await page.evaluate(
                 "document.documentElement.scrollWidth - document.documentElement.clientWidth"

@@ -86,6 +86,12 @@ function Cabinet({ route }) {
   const me = viewer.data?.viewer;
   const found = SCREENS.find(([key]) => key === route) ?? SCREENS[0];
   const [key, , Screen] = found;
+  useEffect(() => {
+    // On a phone the tabs scroll sideways: keep the current one in sight.
+    document
+      .querySelector(".tabs [aria-current=page]")
+      ?.scrollIntoView({ block: "nearest", inline: "center" });
+  }, [key]);
   const nav = html`<nav class="tabs" aria-label="Разделы кабинета">
       ${SCREENS.map(
         ([k, label]) => html`<a key=${k} href=${`#/${k}`} aria-current=${k === key ? "page" : null}>
