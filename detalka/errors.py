@@ -40,3 +40,11 @@ class UserFacingError(Exception):
         self.code = code
         self.message = message
         self.field = field
+
+
+class Rejected(Exception):
+    """A request refused for one reason or several, every one reported to the subscriber."""
+
+    def __init__(self, errors: list[UserFacingError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors

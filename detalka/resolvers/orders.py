@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from detalka.errors import ErrorCode, UserFacingError
+from detalka.errors import ErrorCode, Rejected, UserFacingError
+from detalka.jobs.report_data import estimate_rows
 from detalka.models import DetailOrder, IdempotencyKey, Store, Subscriber
 from detalka.models.enums import (
     DeliveryMethod,
@@ -85,17 +86,19 @@ async def normalize(
     email = _email(request, subscriber, errors)
     store = await _store(request, subscriber, errors)
     if errors:
-        raise OrderRejected(errors)
+        raise Rejected(errors)
     assert period is not None
     # Paper is printed at the store: it is always a print-ready PDF.
     fmt = ReportFormat.PDF if request.delivery == DeliveryMethod.PAPER else request.format
     return NormalizedOrder(period, fmt, request.delivery, sections, email, store)
 
 
-class OrderRejected(Exception):
-    def __init__(self, errors: list[UserFacingError]) -> None:
-        super().__init__("; ".join(e.message for e in errors))
-        self.errors = errors
+async def preview(
+    request: OrderRequest, subscriber: Subscriber, now: datetime, horizon_years: int
+) -> tuple[NormalizedOrder, int]:
+    """The order as it would be placed and about how many rows its report would have."""
+    order = await normalize(request, subscriber, now, horizon_years)
+    return order, await estimate_rows(subscriber.id, order.period, order.sections)
 
 
 def checked_sections(
@@ -177,7 +180,7 @@ async def place_order(
     order = await normalize(request, subscriber, now, horizon_years)
     key = request.idempotency_key
     if key is not None and not 1 <= len(key) <= 100:
-        raise OrderRejected(
+        raise Rejected(
             [
                 UserFacingError(
                     ErrorCode.IDEMPOTENCY_KEY_INVALID,
@@ -248,7 +251,7 @@ async def _existing(
     if found is None:
         return None
     if found.request_hash != fingerprint:
-        raise OrderRejected(
+        raise Rejected(
             [
                 UserFacingError(
                     ErrorCode.IDEMPOTENCY_KEY_REUSED,
@@ -268,9 +271,9 @@ async def cancel_order(subscriber_id: int, order_id: int, now: datetime) -> Deta
     ).update(status=DetailOrderStatus.CANCELED, updated_at=now)
     order = await DetailOrder.get_or_none(id=order_id, subscriber_id=subscriber_id)
     if order is None:
-        raise OrderRejected([UserFacingError(ErrorCode.NOT_FOUND, "Заказ не найден.", ("id",))])
+        raise Rejected([UserFacingError(ErrorCode.NOT_FOUND, "Заказ не найден.", ("id",))])
     if not canceled:
-        raise OrderRejected(
+        raise Rejected(
             [
                 UserFacingError(
                     ErrorCode.NOTHING_TO_CANCEL,

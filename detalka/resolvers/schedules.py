@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from detalka.errors import ErrorCode, UserFacingError
+from detalka.errors import ErrorCode, Rejected, UserFacingError
 from detalka.jobs.scheduling import next_run, previous_period
 from detalka.models import DetailSchedule, Subscriber
 from detalka.models.enums import ReportFormat, ReportSection, ScheduleFrequency
 from detalka.periods import Period
-from detalka.resolvers.orders import OrderRejected, checked_email, checked_sections
+from detalka.resolvers.orders import checked_email, checked_sections
 
 MAX_SCHEDULES = 10
 
@@ -57,7 +57,7 @@ async def create_schedule(
             )
         )
     if errors:
-        raise OrderRejected(errors)
+        raise Rejected(errors)
     zone = ZoneInfo(subscriber.home_region.time_zone)
     return await DetailSchedule.create(
         subscriber_id=subscriber.id,
@@ -83,7 +83,7 @@ async def update_schedule(
         if email is not None:
             schedule.email = email
     if errors:
-        raise OrderRejected(errors)
+        raise Rejected(errors)
     if change.format is not None:
         schedule.format = change.format
     retime = False
@@ -111,5 +111,19 @@ async def delete_schedule(subscriber_id: int, schedule_id: int) -> DetailSchedul
 async def _own(subscriber_id: int, schedule_id: int) -> DetailSchedule:
     schedule = await DetailSchedule.get_or_none(id=schedule_id, subscriber_id=subscriber_id)
     if schedule is None:
-        raise OrderRejected([UserFacingError(ErrorCode.NOT_FOUND, "Рассылка не найдена.", ("id",))])
+        raise Rejected([UserFacingError(ErrorCode.NOT_FOUND, "Рассылка не найдена.", ("id",))])
     return schedule
+
+
+async def schedules_of(subscriber_id: int) -> list[DetailSchedule]:
+    """The subscriber's schedules, oldest first, with the home region (its zone times them)."""
+    query = DetailSchedule.filter(subscriber_id=subscriber_id).select_related(
+        "subscriber__home_region"
+    )
+    return await query.order_by("created_at", "id")
+
+
+async def schedules_by_ids(subscriber_id: int, ids: list[int]) -> list[DetailSchedule]:
+    """Those of the schedules that are the subscriber's own, with the home region."""
+    query = DetailSchedule.filter(id__in=ids, subscriber_id=subscriber_id)
+    return await query.select_related("subscriber__home_region")

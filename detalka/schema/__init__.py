@@ -21,11 +21,13 @@ from strawberry.schema.config import StrawberryConfig
 from detalka.schema.account import AccountQuery
 from detalka.schema.auth import AuthMutation
 from detalka.schema.catalog import CatalogQuery
+from detalka.schema.connections import describe_connections
 from detalka.schema.errors import is_unexpected
 from detalka.schema.execution import PlainDataExecutor
 from detalka.schema.live import OrdersSubscription
 from detalka.schema.orders import OrdersMutation
 from detalka.schema.schedules import SchedulesMutation
+from detalka.schema.tokens import TokensMutation
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 # One rule class for the process: MaxAliasesLimiter(30) makes a new class per request, which
@@ -43,7 +45,7 @@ def _query_type() -> type:
 
 
 @strawberry.type(name="Mutation", description="Everything a client can change.")
-class Mutation(AuthMutation, OrdersMutation, SchedulesMutation):
+class Mutation(AuthMutation, TokensMutation, OrdersMutation, SchedulesMutation):
     pass
 
 
@@ -62,7 +64,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     ]
     if production:
         extensions += [DisableIntrospection, lambda: MaskErrors(should_mask_error=is_unexpected)]
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=_query_type(),
         mutation=Mutation,
         subscription=Subscription,
@@ -71,6 +73,8 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         # Plain data (e.g. 365 days of expenses) skips graphql-core's per-field work.
         execution_context_class=PlainDataExecutor,
     )
+    describe_connections(schema)
+    return schema
 
 
 def sdl() -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Self
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -11,56 +11,34 @@ from graphql import GraphQLError
 from strawberry import relay
 
 from detalka.errors import UserFacingError
-from detalka.models import ApiToken as ApiTokenRow
-from detalka.models import Document as DocumentRow
-from detalka.models import Subscriber as SubscriberRow
-from detalka.models import Tariff as TariffRow
-from detalka.models.queries import payments_page, usage_page
 from detalka.periods import Period as PeriodValue
 from detalka.periods import checked_period
-from detalka.resolvers import overview
+from detalka.resolvers import access, account, catalog, history, order_views, overview, schedules
+from detalka.resolvers.access import Scope
 from detalka.schema.catalog import Region
+from detalka.schema.connections import Connection, keyset_connection
 from detalka.schema.context import Info
 from detalka.schema.nodes import in_requested_order
+from detalka.schema.orders import DetailOrder, Document, orders_of
 from detalka.schema.overview import (
     Balance,
     Balances,
     ExpenseSummary,
     PackageRemainder,
-    PageInfo,
     Payment,
-    PaymentConnection,
-    PaymentEdge,
     PeriodInput,
     PromisedPayment,
     UsageKind,
     UsageRecord,
-    UsageRecordConnection,
-    UsageRecordEdge,
-    decode_cursor,
-    encode_cursor,
-    page_size,
 )
 from detalka.schema.permissions import needs, session_only
 from detalka.schema.scalars import Money
+from detalka.schema.schedules import DetailSchedule
+from detalka.schema.tokens import ApiToken
 
 if TYPE_CHECKING:
-    from detalka.schema.auth import ApiToken
-    from detalka.schema.orders import DetailOrderConnection, Document
-    from detalka.schema.schedules import DetailSchedule
-
-ACCOUNT = "account:read"
-USAGE = "usage:read"
-ORDERS = "orders:read"
-
-
-def _page_info(edges: list[Any], has_next: bool, after: str | None) -> PageInfo:
-    return PageInfo(
-        has_next_page=has_next,
-        has_previous_page=after is not None,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
-    )
+    from detalka.models import Subscriber as SubscriberRow
+    from detalka.models import Tariff as TariffRow
 
 
 @strawberry.type(description="A tariff plan.")
@@ -78,29 +56,32 @@ class Tariff(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
         ids = [int(i) for i in node_ids]
-        return in_requested_order(ids, await TariffRow.filter(id__in=ids), cls.from_row)
+        return in_requested_order(ids, await catalog.tariffs_by_ids(ids), cls.from_row)
 
 
 @strawberry.type(description="A subscriber: a phone number and its account.")
 class Subscriber(relay.Node):
     pk: relay.NodeID[int]
     msisdn: str = strawberry.field(
-        description="The number in E.164, e.g. `+79161234567`.", extensions=needs(ACCOUNT)
+        description="The number in E.164, e.g. `+79161234567`.",
+        extensions=needs(Scope.ACCOUNT_READ),
     )
     home_region: Region = strawberry.field(
-        description="The home region of the number.", extensions=needs(ACCOUNT)
+        description="The home region of the number.", extensions=needs(Scope.ACCOUNT_READ)
     )
     tariff: Tariff = strawberry.field(
-        description="The current tariff plan.", extensions=needs(ACCOUNT)
+        description="The current tariff plan.", extensions=needs(Scope.ACCOUNT_READ)
     )
     email: str | None = strawberry.field(
-        description="Email on file, used for EMAIL delivery.", extensions=needs(ACCOUNT)
+        description="Email on file, used for EMAIL delivery.", extensions=needs(Scope.ACCOUNT_READ)
     )
 
     time_zone: strawberry.Private[str]
     tariff_id: strawberry.Private[int]
 
-    @strawberry.field(description="Main and additional balances.", extensions=needs(ACCOUNT))
+    @strawberry.field(
+        description="Main and additional balances.", extensions=needs(Scope.ACCOUNT_READ)
+    )
     async def balances(self, info: Info) -> Balances:
         view = await overview.balances(self.pk, info.context.services.clock.now())
         return Balances(
@@ -110,7 +91,9 @@ class Subscriber(relay.Node):
             promised_debt=Money.rub(view.promised_debt),
         )
 
-    @strawberry.field(description="Promised payments, newest first.", extensions=needs(ACCOUNT))
+    @strawberry.field(
+        description="Promised payments, newest first.", extensions=needs(Scope.ACCOUNT_READ)
+    )
     async def promised_payments(self, info: Info) -> list[PromisedPayment]:
         views = await overview.promised_payments(self.pk, info.context.services.clock.now())
         return [
@@ -128,7 +111,7 @@ class Subscriber(relay.Node):
 
     @strawberry.field(
         description="What is left of the tariff's packages this billing month.",
-        extensions=needs(ACCOUNT),
+        extensions=needs(Scope.ACCOUNT_READ),
     )
     async def packages(self, info: Info) -> list[PackageRemainder]:
         views = await overview.packages(
@@ -147,7 +130,7 @@ class Subscriber(relay.Node):
             for v in views
         ]
 
-    @strawberry.field(description="All expenses for a period.", extensions=needs(USAGE))
+    @strawberry.field(description="All expenses for a period.", extensions=needs(Scope.USAGE_READ))
     async def expenses(
         self,
         info: Info,
@@ -156,7 +139,7 @@ class Subscriber(relay.Node):
         return ExpenseSummary.of(await overview.expenses(self.pk, self._period(info, period)))
 
     @strawberry.field(
-        description="Charge events in a period, oldest first.", extensions=needs(USAGE)
+        description="Charge events in a period, oldest first.", extensions=needs(Scope.USAGE_READ)
     )
     async def usage(
         self,
@@ -172,21 +155,19 @@ class Subscriber(relay.Node):
         after: Annotated[
             str | None, strawberry.argument(description="`endCursor` of the page before.")
         ] = None,
-    ) -> UsageRecordConnection:
+    ) -> Connection[UsageRecord]:
         value = self._period(info, period)
-        size = page_size(first)
-        rows = await usage_page(
-            self.pk, value.start, value.end, kinds=kinds, after=decode_cursor(after), limit=size + 1
-        )
-        edges = [
-            UsageRecordEdge(cursor=encode_cursor(r.occurred_at, r.id), node=UsageRecord.from_row(r))
-            for r in rows[:size]
-        ]
-        return UsageRecordConnection(
-            edges=edges, page_info=_page_info(edges, len(rows) > size, after)
+        return await keyset_connection(
+            first,
+            after,
+            lambda cursor, limit: history.usage_page(self.pk, value, kinds, cursor, limit),
+            key=lambda row: (row.occurred_at, row.id),
+            node=UsageRecord.from_row,
         )
 
-    @strawberry.field(description="Payments in a period, oldest first.", extensions=needs(USAGE))
+    @strawberry.field(
+        description="Payments in a period, oldest first.", extensions=needs(Scope.USAGE_READ)
+    )
     async def payments(
         self,
         info: Info,
@@ -197,17 +178,15 @@ class Subscriber(relay.Node):
         after: Annotated[
             str | None, strawberry.argument(description="`endCursor` of the page before.")
         ] = None,
-    ) -> PaymentConnection:
+    ) -> Connection[Payment]:
         value = self._period(info, period)
-        size = page_size(first)
-        rows = await payments_page(
-            self.pk, value.start, value.end, after=decode_cursor(after), limit=size + 1
+        return await keyset_connection(
+            first,
+            after,
+            lambda cursor, limit: history.payments_page(self.pk, value, cursor, limit),
+            key=lambda row: (row.occurred_at, row.id),
+            node=Payment.from_row,
         )
-        edges = [
-            PaymentEdge(cursor=encode_cursor(r.occurred_at, r.id), node=Payment.from_row(r))
-            for r in rows[:size]
-        ]
-        return PaymentConnection(edges=edges, page_info=_page_info(edges, len(rows) > size, after))
 
     def _period(self, info: Info, period: PeriodInput) -> PeriodValue:
         settings = info.context.settings
@@ -222,7 +201,9 @@ class Subscriber(relay.Node):
         except UserFacingError as error:
             raise GraphQLError(error.message, extensions={"code": str(error.code)}) from None
 
-    @strawberry.field(description="Ordered reports, newest first.", extensions=needs(ORDERS))
+    @strawberry.field(
+        description="Ordered reports, newest first.", extensions=needs(Scope.ORDERS_READ)
+    )
     async def detail_orders(
         self,
         info: Info,
@@ -232,52 +213,34 @@ class Subscriber(relay.Node):
         after: Annotated[
             str | None, strawberry.argument(description="`endCursor` of the page before.")
         ] = None,
-    ) -> Annotated[DetailOrderConnection, strawberry.lazy("detalka.schema.orders")]:
-        from detalka.schema.orders import DetailOrderConnection, DetailOrderEdge, load_orders
-
-        size = page_size(first)
-        found = await load_orders(info, self.pk, before=decode_cursor(after), limit=size + 1)
-        edges = [
-            DetailOrderEdge(cursor=encode_cursor(o.created_at, o.pk), node=o) for o in found[:size]
-        ]
-        return DetailOrderConnection(
-            edges=edges, page_info=_page_info(edges, len(found) > size, after)
+    ) -> Connection[DetailOrder]:
+        return await keyset_connection(
+            first,
+            after,
+            lambda cursor, limit: orders_of(info, self.pk, before=cursor, limit=limit),
+            key=lambda order: (order.created_at, order.pk),
+            node=lambda order: order,
         )
 
     @strawberry.field(
         description="The personal archive: ready documents until they expire, newest first.",
-        extensions=needs(ORDERS),
+        extensions=needs(Scope.ORDERS_READ),
     )
-    async def documents(
-        self, info: Info
-    ) -> list[Annotated[Document, strawberry.lazy("detalka.schema.orders")]]:
-        from detalka.schema.orders import Document
-
-        rows = await DocumentRow.filter(
-            order__subscriber_id=self.pk,
-            deleted_at=None,
-            expires_at__gt=info.context.services.clock.now(),
-        ).order_by("-created_at", "-id")
+    async def documents(self, info: Info) -> list[Document]:
+        rows = await order_views.documents(self.pk, info.context.services.clock.now())
         return [Document.from_row(r, info.context.settings.public_url) for r in rows]
 
     @strawberry.field(
-        description="Periodic reports by email, oldest first.", extensions=needs(ORDERS)
+        description="Periodic reports by email, oldest first.", extensions=needs(Scope.ORDERS_READ)
     )
-    async def detail_schedules(
-        self,
-    ) -> list[Annotated[DetailSchedule, strawberry.lazy("detalka.schema.schedules")]]:
-        from detalka.schema.schedules import load_schedules
-
-        return await load_schedules(self.pk)
+    async def detail_schedules(self) -> list[DetailSchedule]:
+        return [DetailSchedule.from_read(r) for r in await schedules.schedules_of(self.pk)]
 
     @strawberry.field(
         description="The subscriber's API tokens, newest first.", extensions=session_only()
     )
-    async def api_tokens(self) -> list[Annotated[ApiToken, strawberry.lazy("detalka.schema.auth")]]:
-        from detalka.schema.auth import ApiToken
-
-        rows = await ApiTokenRow.filter(subscriber_id=self.pk).order_by("-created_at", "-id")
-        return [ApiToken.from_row(r) for r in rows]
+    async def api_tokens(self) -> list[ApiToken]:
+        return [ApiToken.from_row(r) for r in await access.api_tokens(self.pk)]
 
     @classmethod
     def from_row(cls, row: SubscriberRow) -> Self:
@@ -298,14 +261,8 @@ class Subscriber(relay.Node):
         # A subscriber is visible to itself only.
         ids = [int(i) for i in node_ids]
         own = info.context.subscriber_id
-        row = await load_subscriber(own) if own in ids and own is not None else None
+        row = await account.subscriber(own) if own in ids and own is not None else None
         return [cls.from_row(row) if row is not None and i == own else None for i in ids]
-
-
-async def load_subscriber(subscriber_id: int) -> SubscriberRow | None:
-    return (
-        await SubscriberRow.filter(id=subscriber_id).select_related("home_region", "tariff").first()
-    )
 
 
 @strawberry.type
@@ -315,5 +272,5 @@ class AccountQuery:
         subscriber_id = info.context.subscriber_id
         if subscriber_id is None:
             return None
-        row = await load_subscriber(subscriber_id)
+        row = await account.subscriber(subscriber_id)
         return Subscriber.from_row(row) if row is not None else None

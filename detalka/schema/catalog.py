@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 from strawberry import relay
 
-from detalka.models import Region as RegionRow
-from detalka.models import Store as StoreRow
+from detalka.resolvers import catalog
 from detalka.schema.context import Info
 from detalka.schema.nodes import in_requested_order
+
+if TYPE_CHECKING:
+    from detalka.models import Region as RegionRow
+    from detalka.models import Store as StoreRow
 
 
 @strawberry.type(description="A home region of numbers. Periods are counted in its time zone.")
@@ -32,7 +35,7 @@ class Region(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
         ids = [int(i) for i in node_ids]
-        return in_requested_order(ids, await RegionRow.filter(id__in=ids), cls.from_row)
+        return in_requested_order(ids, await catalog.regions_by_ids(ids), cls.from_row)
 
 
 @strawberry.type(description="A store (салон-магазин) where a paper report is picked up.")
@@ -53,16 +56,14 @@ class Store(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
         ids = [int(i) for i in node_ids]
-        return in_requested_order(
-            ids, await StoreRow.filter(id__in=ids).select_related("region"), cls.from_row
-        )
+        return in_requested_order(ids, await catalog.stores_by_ids(ids), cls.from_row)
 
 
 @strawberry.type
 class CatalogQuery:
     @strawberry.field(description="Every region, ordered by code.")
     async def regions(self) -> list[Region]:
-        return [Region.from_row(r) for r in await RegionRow.all().order_by("code")]
+        return [Region.from_row(r) for r in await catalog.regions()]
 
     @strawberry.field(
         description="The stores of a region, by name; empty for an unknown region code."
@@ -71,5 +72,4 @@ class CatalogQuery:
         self,
         region_code: Annotated[str, strawberry.argument(description="Region code, e.g. `MOW`.")],
     ) -> list[Store]:
-        rows = StoreRow.filter(region__code=region_code.strip().upper()).select_related("region")
-        return [Store.from_row(r) for r in await rows.order_by("name")]
+        return [Store.from_row(r) for r in await catalog.stores_in(region_code)]

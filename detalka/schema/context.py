@@ -34,6 +34,10 @@ class Services:
     subscription_poll_s: float = 15.0
 
 
+def _no_cookie(token: str, max_age: int) -> None:
+    """Over a WebSocket there is no response to set a cookie on."""
+
+
 @dataclass
 class Context:
     request: Request | WebSocket
@@ -42,6 +46,9 @@ class Context:
     viewer: Viewer | None = None
     # graphql-transport-ws: the connection_init payload (strawberry sets it).
     connection_params: dict[str, Any] | None = None
+    # Sets the session cookie to (token, max-age seconds); ("", 0) clears it. web/ owns the
+    # cookie's name and flags, since web/ is what reads it back.
+    set_session_cookie: Callable[[str, int], None] = _no_cookie
 
     @property
     def settings(self) -> Settings:

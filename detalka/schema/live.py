@@ -16,15 +16,14 @@ from graphql import GraphQLError
 from strawberry import relay
 
 from detalka.adapters.events import Listener
-from detalka.models import DetailOrder as OrderRow
 from detalka.models.enums import DeliveryStatus, DetailOrderStatus
-from detalka.resolvers.access import Viewer, still_valid
+from detalka.resolvers import order_views
+from detalka.resolvers.access import Scope, Viewer, still_valid
 from detalka.schema.context import Info
 from detalka.schema.nodes import node_pk
-from detalka.schema.orders import ORDERS_READ, DetailOrder, load_orders
+from detalka.schema.orders import DetailOrder, orders_of
 
 ENDED = {DetailOrderStatus.FAILED, DetailOrderStatus.CANCELED, DetailOrderStatus.EXPIRED}
-ACTIVE = [DetailOrderStatus.PENDING, DetailOrderStatus.RENDERING, DetailOrderStatus.READY]
 
 
 def has_ended(order: DetailOrder) -> bool:
@@ -43,9 +42,9 @@ def _viewer(info: Info) -> Viewer:
     viewer = info.context.viewer
     if viewer is None:
         raise GraphQLError("Войдите в аккаунт.", extensions={"code": "UNAUTHENTICATED"})
-    if not viewer.can(ORDERS_READ):
+    if not viewer.can(Scope.ORDERS_READ):
         raise GraphQLError(
-            f"Нет права {ORDERS_READ} у этого токена.", extensions={"code": "FORBIDDEN"}
+            f"Нет права {Scope.ORDERS_READ} у этого токена.", extensions={"code": "FORBIDDEN"}
         )
     return viewer
 
@@ -74,7 +73,7 @@ async def _wait(info: Info, viewer: Viewer, listener: Listener) -> set[int] | No
 async def _follow_one(
     info: Info, viewer: Viewer, listener: Listener, order_id: int
 ) -> AsyncGenerator[DetailOrder, None]:
-    found = await load_orders(info, viewer.subscriber_id, ids=[order_id])
+    found = await orders_of(info, viewer.subscriber_id, ids=[order_id])
     if not found:
         # Absent and someone else's look the same: nothing about foreign orders leaks.
         raise GraphQLError("Заказ не найден.", extensions={"code": "NOT_FOUND"})
@@ -85,7 +84,7 @@ async def _follow_one(
         woken = await _wait(info, viewer, listener)
         if woken is not None and order_id not in woken:
             continue
-        (order,) = await load_orders(info, viewer.subscriber_id, ids=[order_id])
+        (order,) = await orders_of(info, viewer.subscriber_id, ids=[order_id])
         if _state(order) != last:
             last = _state(order)
             yield order
@@ -95,32 +94,23 @@ async def _follow_all(
     info: Info, viewer: Viewer, listener: Listener
 ) -> AsyncGenerator[DetailOrder, None]:
     # First the orders still in motion, oldest first; then every change of any order.
-    ids = await OrderRow.filter(subscriber_id=viewer.subscriber_id, status__in=ACTIVE).values_list(
-        "id", flat=True
-    )
+    ids = await order_views.order_ids_in_motion(viewer.subscriber_id)
     seen: dict[int, tuple[Any, ...]] = {}
-    for order in sorted(
-        await load_orders(info, viewer.subscriber_id, ids=[int(str(i)) for i in ids]),
-        key=lambda o: o.pk,
-    ):
+    for order in sorted(await orders_of(info, viewer.subscriber_id, ids=ids), key=lambda o: o.pk):
         if has_ended(order):
             continue
         seen[order.pk] = _state(order)
         yield order
-    newest = max(
-        await OrderRow.filter(subscriber_id=viewer.subscriber_id).values_list("id", flat=True),
-        default=0,
-    )
+    newest = await order_views.newest_order_id(viewer.subscriber_id)
     while True:
         woken = await _wait(info, viewer, listener)
         if woken is None:
             # No event for a while: re-read the orders in motion and any new ones.
-            fresh = await OrderRow.filter(subscriber_id=viewer.subscriber_id, id__gt=newest)
-            woken = set(seen) | {o.id for o in fresh}
+            woken = set(seen) | await order_views.order_ids_after(viewer.subscriber_id, newest)
         if not woken:
             continue
         for order in sorted(
-            await load_orders(info, viewer.subscriber_id, ids=sorted(woken)), key=lambda o: o.pk
+            await orders_of(info, viewer.subscriber_id, ids=sorted(woken)), key=lambda o: o.pk
         ):
             newest = max(newest, order.pk)
             state = _state(order)

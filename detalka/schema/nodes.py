@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from strawberry import relay
 
+from detalka.resolvers.access import Scope
 from detalka.schema.context import Info
 
 N = TypeVar("N")
@@ -23,7 +24,7 @@ def in_requested_order(
 async def own_nodes(
     info: Info,
     node_ids: Iterable[str],
-    scope: str,
+    scope: Scope,
     load: Callable[[int, list[int]], Awaitable[Iterable[Any]]],
     build: Callable[[Any], N],
 ) -> list[N | None]:

@@ -4,30 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Self
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Annotated, ClassVar, Self
 
 import strawberry
 from strawberry import relay
 
 from detalka.adapters.events import publish_quietly
 from detalka.errors import ErrorCode, UserFacingError
-from detalka.models import DetailOrder as OrderRow
-from detalka.models import Document as DocumentRow
-from detalka.models import Subscriber as SubscriberRow
 from detalka.models.enums import DeliveryMethod as DeliveryMethodEnum
 from detalka.models.enums import DeliveryStatus as DeliveryStatusEnum
 from detalka.models.enums import DetailOrderStatus as DetailOrderStatusEnum
 from detalka.models.enums import ReportFormat as ReportFormatEnum
 from detalka.models.enums import ReportSection as ReportSectionEnum
 from detalka.periods import Period as PeriodValue
-from detalka.resolvers import orders
+from detalka.resolvers import account, order_views, orders
+from detalka.resolvers.access import Scope
 from detalka.schema.catalog import Store
+from detalka.schema.connections import ConnectionTexts
 from detalka.schema.context import Info
 from detalka.schema.errors import UserError
+from detalka.schema.mutations import mutation
 from detalka.schema.nodes import node_pk, own_nodes
-from detalka.schema.overview import PageInfo, Period, PeriodInput
+from detalka.schema.overview import Period, PeriodInput
 from detalka.schema.permissions import needs
+
+if TYPE_CHECKING:
+    from detalka.models import Document as DocumentRow
+    from detalka.models import Subscriber as SubscriberRow
 
 DetailOrderStatus = strawberry.enum(
     DetailOrderStatusEnum,
@@ -41,7 +44,6 @@ ReportFormat = strawberry.enum(
     ReportFormatEnum, description="HTML page, PDF document, XLSX spreadsheet, CSV for machines."
 )
 ReportSection = strawberry.enum(ReportSectionEnum, description="A part of the report.")
-ORDERS_READ, ORDERS_WRITE = "orders:read", "orders:write"
 
 
 @strawberry.type(description="A rendered report in the personal archive, kept 72 hours.")
@@ -76,13 +78,14 @@ class Document(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        async def load(subscriber_id: int, ids: list[int]) -> list[DocumentRow]:
-            return await DocumentRow.filter(
-                id__in=ids, order__subscriber_id=subscriber_id, deleted_at=None
-            )
-
         base = info.context.settings.public_url
-        return await own_nodes(info, node_ids, ORDERS_READ, load, lambda r: cls.from_row(r, base))
+        return await own_nodes(
+            info,
+            node_ids,
+            Scope.ORDERS_READ,
+            order_views.documents_by_ids,
+            lambda r: cls.from_row(r, base),
+        )
 
 
 @strawberry.type(description="An ordered billing-detail report and where it stands.")
@@ -104,15 +107,17 @@ class DetailOrder(relay.Node):
     document: Document | None = strawberry.field(description="The file, while it is kept.")
     failure_reason: str | None = strawberry.field(description="Why it FAILED.")
 
+    connection_texts: ClassVar[ConnectionTexts] = ConnectionTexts(
+        "A page of orders, newest first.", "An order and its cursor.", "The order."
+    )
+
     @classmethod
-    def from_row(
-        cls, row: OrderRow, zone: str, document: DocumentRow | None, base_url: str
-    ) -> Self:
-        live = document if document is not None and document.deleted_at is None else None
+    def from_view(cls, view: order_views.OrderView, base_url: str) -> Self:
+        row, document = view.row, view.document
         return cls(
             pk=row.id,
             status=row.status,
-            period=Period.of(PeriodValue(row.period_from, row.period_to, ZoneInfo(zone))),
+            period=Period.of(PeriodValue(row.period_from, row.period_to, view.zone)),
             format=row.format,
             delivery=row.delivery,
             sections=[ReportSectionEnum(s) for s in row.sections],
@@ -124,7 +129,7 @@ class DetailOrder(relay.Node):
             created_at=row.created_at,
             ready_at=row.ready_at,
             expires_at=row.expires_at,
-            document=Document.from_row(live, base_url) if live else None,
+            document=Document.from_row(document, base_url) if document else None,
             failure_reason=row.failure_reason,
         )
 
@@ -134,13 +139,13 @@ class DetailOrder(relay.Node):
     ) -> list[Self | None]:
         ids = [int(i) for i in node_ids]
         viewer = info.context.viewer
-        if viewer is None or not viewer.can(ORDERS_READ):
+        if viewer is None or not viewer.can(Scope.ORDERS_READ):
             return [None for _ in ids]
-        found = {o.pk: o for o in await load_orders(info, viewer.subscriber_id, ids=ids)}
+        found = {o.pk: o for o in await orders_of(info, viewer.subscriber_id, ids=ids)}
         return [found.get(i) for i in ids]  # type: ignore[misc]
 
 
-async def load_orders(
+async def orders_of(
     info: Info,
     subscriber_id: int,
     *,
@@ -148,29 +153,10 @@ async def load_orders(
     before: tuple[datetime, int] | None = None,
     limit: int = 100,
 ) -> list[DetailOrder]:
-    """Orders with their region zone, store and document in a fixed number of queries."""
-    query = OrderRow.filter(subscriber_id=subscriber_id).select_related("region", "store__region")
-    if ids is not None:
-        query = query.filter(id__in=ids)
-    if before is not None:
-        moment, last_id = before
-        query = query.filter(created_at__lte=moment).exclude(created_at=moment, id__gte=last_id)
-    rows = await query.order_by("-created_at", "-id").limit(limit)
-    documents = {d.order_id: d for d in await DocumentRow.filter(order_id__in=[r.id for r in rows])}
+    """The subscriber's orders, newest first (``order_views.orders``), as API objects."""
+    views = await order_views.orders(subscriber_id, ids=ids, before=before, limit=limit)
     base = info.context.settings.public_url
-    return [DetailOrder.from_row(r, r.region.time_zone, documents.get(r.id), base) for r in rows]
-
-
-@strawberry.type(description="An order and its cursor.")
-class DetailOrderEdge:
-    cursor: str = strawberry.field(description="Opaque position.")
-    node: DetailOrder = strawberry.field(description="The order.")
-
-
-@strawberry.type(description="A page of orders, newest first.")
-class DetailOrderConnection:
-    edges: list[DetailOrderEdge] = strawberry.field(description="The page.")
-    page_info: PageInfo = strawberry.field(description="Paging.")
+    return [DetailOrder.from_view(v, base) for v in views]
 
 
 @strawberry.input(description="What to order: period, sections, delivery and format.")
@@ -206,14 +192,20 @@ class DetailOrderPreview:
 
 @strawberry.type(description="The review of an order.")
 class DetailOrderPreviewPayload:
-    preview: DetailOrderPreview | None = strawberry.field(description="Null when rejected.")
-    user_errors: list[UserError] = strawberry.field(description="Every problem with the input.")
+    preview: DetailOrderPreview | None = strawberry.field(
+        default=None, description="Null when rejected."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Every problem with the input."
+    )
 
 
 @strawberry.type(description="The order was accepted (or why not).")
 class DetailOrderCreatePayload:
-    order: DetailOrder | None = strawberry.field(description="The accepted order.")
-    user_errors: list[UserError] = strawberry.field(description="Every problem with the input.")
+    order: DetailOrder | None = strawberry.field(default=None, description="The accepted order.")
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Every problem with the input."
+    )
 
 
 @strawberry.input(description="Which order to cancel.")
@@ -223,8 +215,10 @@ class DetailOrderCancelInput:
 
 @strawberry.type(description="The order, canceled (or why not).")
 class DetailOrderCancelPayload:
-    order: DetailOrder | None = strawberry.field(description="The order.")
-    user_errors: list[UserError] = strawberry.field(description="Problems with the input.")
+    order: DetailOrder | None = strawberry.field(default=None, description="The order.")
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Problems with the input."
+    )
 
 
 def _request(input: DetailOrderInput) -> orders.OrderRequest:
@@ -249,35 +243,27 @@ async def viewer_subscriber(info: Info) -> SubscriberRow:
     """The signed-in subscriber's row with its home region (a permission has checked it)."""
     viewer = info.context.viewer
     assert viewer is not None
-    return await SubscriberRow.get(id=viewer.subscriber_id).select_related("home_region")
-
-
-def user_errors(rejected: orders.OrderRejected) -> list[UserError]:
-    return [UserError.from_error(e) for e in rejected.errors]
+    row = await account.subscriber(viewer.subscriber_id)
+    assert row is not None, "a live session or token belongs to an existing subscriber"
+    return row
 
 
 @strawberry.type
 class OrdersMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Review an order: normalised, estimated, every problem listed; nothing saved.",
-        extensions=needs(ORDERS_WRITE),
+        extensions=needs(Scope.ORDERS_WRITE),
     )
     async def detail_order_preview(
         self,
         info: Info,
         input: Annotated[DetailOrderInput, strawberry.argument(description="The order.")],
     ) -> DetailOrderPreviewPayload:
-        from detalka.jobs.report_data import estimate_rows
-
         subscriber = await viewer_subscriber(info)
         services = info.context.services
-        try:
-            order = await orders.normalize(
-                _request(input), subscriber, services.clock.now(), services.settings.history_years
-            )
-        except orders.OrderRejected as rejected:
-            return DetailOrderPreviewPayload(preview=None, user_errors=user_errors(rejected))
-        estimated = await estimate_rows(subscriber.id, order.period, order.sections)
+        order, estimated = await orders.preview(
+            _request(input), subscriber, services.clock.now(), services.settings.history_years
+        )
         preview = DetailOrderPreview(
             period=Period.of(order.period),
             format=order.format,
@@ -287,11 +273,11 @@ class OrdersMutation:
             store=Store.from_row(order.store) if order.store else None,
             estimated_rows=estimated,
         )
-        return DetailOrderPreviewPayload(preview=preview, user_errors=[])
+        return DetailOrderPreviewPayload(preview=preview)
 
-    @strawberry.mutation(
+    @mutation(
         description="Place an order; it is accepted at once and rendered in the background.",
-        extensions=needs(ORDERS_WRITE),
+        extensions=needs(Scope.ORDERS_WRITE),
     )
     async def detail_order_create(
         self,
@@ -300,23 +286,20 @@ class OrdersMutation:
     ) -> DetailOrderCreatePayload:
         subscriber = await viewer_subscriber(info)
         services = info.context.services
-        try:
-            row = await orders.place_order(
-                _request(input),
-                subscriber,
-                services.clock.now(),
-                services.settings.history_years,
-                services.enqueue_render,
-            )
-        except orders.OrderRejected as rejected:
-            return DetailOrderCreatePayload(order=None, user_errors=user_errors(rejected))
+        row = await orders.place_order(
+            _request(input),
+            subscriber,
+            services.clock.now(),
+            services.settings.history_years,
+            services.enqueue_render,
+        )
         await publish_quietly(services.events, subscriber.id, row.id)
-        found = await load_orders(info, subscriber.id, ids=[row.id])
-        return DetailOrderCreatePayload(order=found[0], user_errors=[])
+        (order,) = await orders_of(info, subscriber.id, ids=[row.id])
+        return DetailOrderCreatePayload(order=order)
 
-    @strawberry.mutation(
+    @mutation(
         description="Cancel an order that is still PENDING or RENDERING.",
-        extensions=needs(ORDERS_WRITE),
+        extensions=needs(Scope.ORDERS_WRITE),
     )
     async def detail_order_cancel(
         self,
@@ -325,17 +308,11 @@ class OrdersMutation:
     ) -> DetailOrderCancelPayload:
         viewer = info.context.viewer
         assert viewer is not None
-        try:
-            order_id = node_pk(input.id, "DetailOrder")
-            if order_id is None:
-                raise orders.OrderRejected(
-                    [UserFacingError(ErrorCode.NOT_FOUND, "Заказ не найден.", ("id",))]
-                )
-            row = await orders.cancel_order(
-                viewer.subscriber_id, order_id, info.context.services.clock.now()
-            )
-        except orders.OrderRejected as rejected:
-            return DetailOrderCancelPayload(order=None, user_errors=user_errors(rejected))
-        await publish_quietly(info.context.services.events, viewer.subscriber_id, row.id)
-        found = await load_orders(info, viewer.subscriber_id, ids=[row.id])
-        return DetailOrderCancelPayload(order=found[0], user_errors=[])
+        order_id = node_pk(input.id, "DetailOrder")
+        if order_id is None:
+            raise UserFacingError(ErrorCode.NOT_FOUND, "Заказ не найден.", ("id",))
+        services = info.context.services
+        row = await orders.cancel_order(viewer.subscriber_id, order_id, services.clock.now())
+        await publish_quietly(services.events, viewer.subscriber_id, row.id)
+        (order,) = await orders_of(info, viewer.subscriber_id, ids=[row.id])
+        return DetailOrderCancelPayload(order=order)

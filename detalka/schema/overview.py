@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Self
+from typing import TYPE_CHECKING, ClassVar, Self
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 
-from detalka.models import Balance as BalanceRow
-from detalka.models import Payment as PaymentRow
-from detalka.models import UsageRecord as UsageRow
 from detalka.models.enums import (
     BalanceKind as BalanceKindEnum,
 )
@@ -34,10 +28,17 @@ from detalka.models.enums import (
     UsageKind as UsageKindEnum,
 )
 from detalka.periods import Period as PeriodValue
-from detalka.resolvers import overview
+from detalka.resolvers import history, overview
+from detalka.resolvers.access import Scope
+from detalka.schema.connections import ConnectionTexts
 from detalka.schema.context import Info
 from detalka.schema.nodes import own_nodes
 from detalka.schema.scalars import Money
+
+if TYPE_CHECKING:
+    from detalka.models import Balance as BalanceRow
+    from detalka.models import Payment as PaymentRow
+    from detalka.models import UsageRecord as UsageRow
 
 BalanceKind = strawberry.enum(BalanceKindEnum, description="Which balance.")
 BalanceState = strawberry.enum(
@@ -52,7 +53,6 @@ PaymentMethod = strawberry.enum(PaymentMethodEnum, description="How money came o
 ExpenseCategory = strawberry.enum(
     overview.ExpenseCategory, description="Expense category; anything abroad is ROAMING."
 )
-MAX_PAGE = 100
 
 
 @strawberry.input(description="Calendar days, inclusive, in the home region's time zone.")
@@ -165,6 +165,10 @@ class UsageRecord(relay.Node):
     cost: Money = strawberry.field(description="Charged, past the package.")
     from_package: bool = strawberry.field(description="Taken (partly) from a package.")
 
+    connection_texts: ClassVar[ConnectionTexts] = ConnectionTexts(
+        "A page of usage records, oldest first.", "A usage record and its cursor.", "The record."
+    )
+
     @classmethod
     def from_row(cls, row: UsageRow) -> Self:
         return cls(
@@ -187,10 +191,9 @@ class UsageRecord(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        async def load(subscriber_id: int, ids: list[int]) -> list[UsageRow]:
-            return await UsageRow.filter(id__in=ids, subscriber_id=subscriber_id)
-
-        return await own_nodes(info, node_ids, "usage:read", load, cls.from_row)
+        return await own_nodes(
+            info, node_ids, Scope.USAGE_READ, history.usage_records, cls.from_row
+        )
 
 
 @strawberry.type(description="A movement onto the main balance.")
@@ -200,6 +203,10 @@ class Payment(relay.Node):
     amount: Money = strawberry.field(description="Positive in, negative out.")
     method: PaymentMethod = strawberry.field(description="How.")  # type: ignore[valid-type]
     description: str = strawberry.field(description="What it is, in Russian.")
+
+    connection_texts: ClassVar[ConnectionTexts] = ConnectionTexts(
+        "A page of payments, oldest first.", "A payment and its cursor.", "The payment."
+    )
 
     @classmethod
     def from_row(cls, row: PaymentRow) -> Self:
@@ -215,68 +222,4 @@ class Payment(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        async def load(subscriber_id: int, ids: list[int]) -> list[PaymentRow]:
-            return await PaymentRow.filter(id__in=ids, subscriber_id=subscriber_id)
-
-        return await own_nodes(info, node_ids, "usage:read", load, cls.from_row)
-
-
-@strawberry.type(description="Where a page is in the list.")
-class PageInfo:
-    has_next_page: bool = strawberry.field(description="More after this page.")
-    has_previous_page: bool = strawberry.field(description="Pages before this one.")
-    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
-    end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
-
-
-@strawberry.type(description="A usage record and its cursor.")
-class UsageRecordEdge:
-    cursor: str = strawberry.field(description="Opaque position.")
-    node: UsageRecord = strawberry.field(description="The record.")
-
-
-@strawberry.type(description="A page of usage records, oldest first.")
-class UsageRecordConnection:
-    edges: list[UsageRecordEdge] = strawberry.field(description="The page.")
-    page_info: PageInfo = strawberry.field(description="Paging.")
-
-
-@strawberry.type(description="A payment and its cursor.")
-class PaymentEdge:
-    cursor: str = strawberry.field(description="Opaque position.")
-    node: Payment = strawberry.field(description="The payment.")
-
-
-@strawberry.type(description="A page of payments, oldest first.")
-class PaymentConnection:
-    edges: list[PaymentEdge] = strawberry.field(description="The page.")
-    page_info: PageInfo = strawberry.field(description="Paging.")
-
-
-def encode_cursor(moment: datetime, row_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{row_id}".encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    if cursor is None:
-        return None
-    try:
-        moment, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        parsed = datetime.fromisoformat(moment)
-        if parsed.tzinfo is None:
-            raise ValueError("naive")
-        return parsed, int(row_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise GraphQLError(
-            "Курсор `after` не распознан: возьмите его из pageInfo.endCursor.",
-            extensions={"code": "BAD_CURSOR"},
-        ) from None
-
-
-def page_size(first: int | None) -> int:
-    size = 50 if first is None else first
-    if not 0 <= size <= MAX_PAGE:
-        raise GraphQLError(
-            f"`first` должно быть от 0 до {MAX_PAGE}.", extensions={"code": "BAD_PAGE_SIZE"}
-        )
-    return size
+        return await own_nodes(info, node_ids, Scope.USAGE_READ, history.payments, cls.from_row)

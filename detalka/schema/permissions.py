@@ -7,6 +7,7 @@ from typing import Any
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
+from detalka.resolvers import access
 from detalka.schema.context import Info
 
 
@@ -22,9 +23,12 @@ class SessionOnly(BasePermission):
 
 
 class Scope(BasePermission):
+    """The caller holds an ``access.Scope``. strawberry names the SDL's ``@scope`` after
+    this class, so the name stays."""
+
     error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012
 
-    def __init__(self, scope: str) -> None:
+    def __init__(self, scope: access.Scope) -> None:
         self.scope = scope
         self.message = f"Нет права {scope} у этого токена."
 
@@ -33,8 +37,8 @@ class Scope(BasePermission):
         return viewer is not None and viewer.can(self.scope)
 
 
-def needs(scope: str) -> list[FieldExtension]:
-    """``extensions=needs("usage:read")`` on a field."""
+def needs(scope: access.Scope) -> list[FieldExtension]:
+    """``extensions=needs(Scope.USAGE_READ)`` on a field."""
     return [PermissionExtension(permissions=[Scope(scope)])]
 
 

@@ -4,31 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 from zoneinfo import ZoneInfo
 
 import strawberry
 from strawberry import relay
 
 from detalka.errors import ErrorCode, UserFacingError
-from detalka.models import DetailSchedule as ScheduleRow
 from detalka.models.enums import ReportSection as ReportSectionEnum
 from detalka.models.enums import ScheduleFrequency as ScheduleFrequencyEnum
 from detalka.resolvers import schedules
-from detalka.resolvers.orders import OrderRejected
+from detalka.resolvers.access import Scope
 from detalka.schema.context import Info
 from detalka.schema.errors import UserError
+from detalka.schema.mutations import mutation
 from detalka.schema.nodes import node_pk, own_nodes
-from detalka.schema.orders import (
-    ORDERS_READ,
-    ORDERS_WRITE,
-    ReportFormat,
-    ReportSection,
-    user_errors,
-    viewer_subscriber,
-)
+from detalka.schema.orders import ReportFormat, ReportSection, viewer_subscriber
 from detalka.schema.overview import Period
 from detalka.schema.permissions import needs
+
+if TYPE_CHECKING:
+    from detalka.models import DetailSchedule as ScheduleRow
 
 ScheduleFrequency = strawberry.enum(
     ScheduleFrequencyEnum,
@@ -71,27 +67,14 @@ class DetailSchedule(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        async def load(subscriber_id: int, ids: list[int]) -> list[ScheduleRow]:
-            return await ScheduleRow.filter(id__in=ids, subscriber_id=subscriber_id).select_related(
-                "subscriber__home_region"
-            )
-
         return await own_nodes(
-            info,
-            node_ids,
-            ORDERS_READ,
-            load,
-            lambda r: cls.from_row(r, r.subscriber.home_region.time_zone),
+            info, node_ids, Scope.ORDERS_READ, schedules.schedules_by_ids, cls.from_read
         )
 
-
-async def load_schedules(subscriber_id: int) -> list[DetailSchedule]:
-    rows = (
-        await ScheduleRow.filter(subscriber_id=subscriber_id)
-        .select_related("subscriber__home_region")
-        .order_by("created_at", "id")
-    )
-    return [DetailSchedule.from_row(r, r.subscriber.home_region.time_zone) for r in rows]
+    @classmethod
+    def from_read(cls, row: ScheduleRow) -> Self:
+        """A schedule read with its subscriber's home region, whose zone times it."""
+        return cls.from_row(row, row.subscriber.home_region.time_zone)
 
 
 @strawberry.input(description="A new periodic report.")
@@ -131,27 +114,35 @@ class DetailScheduleDeleteInput:
 
 @strawberry.type(description="The schedule as saved (or why not).")
 class DetailSchedulePayload:
-    schedule: DetailSchedule | None = strawberry.field(description="Null when rejected.")
-    user_errors: list[UserError] = strawberry.field(description="Every problem with the input.")
+    schedule: DetailSchedule | None = strawberry.field(
+        default=None, description="Null when rejected."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Every problem with the input."
+    )
 
 
 @strawberry.type(description="The schedule was deleted (or why not).")
 class DetailScheduleDeletePayload:
-    deleted_id: relay.GlobalID | None = strawberry.field(description="The deleted schedule's ID.")
-    user_errors: list[UserError] = strawberry.field(description="Problems with the input.")
+    deleted_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The deleted schedule's ID."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Problems with the input."
+    )
 
 
 def _schedule_id(given: relay.GlobalID) -> int:
     schedule_id = node_pk(given, "DetailSchedule")
     if schedule_id is None:
-        raise OrderRejected([UserFacingError(ErrorCode.NOT_FOUND, "Рассылка не найдена.", ("id",))])
+        raise UserFacingError(ErrorCode.NOT_FOUND, "Рассылка не найдена.", ("id",))
     return schedule_id
 
 
 @strawberry.type
 class SchedulesMutation:
-    @strawberry.mutation(
-        description="Set up a periodic report by email.", extensions=needs(ORDERS_WRITE)
+    @mutation(
+        description="Set up a periodic report by email.", extensions=needs(Scope.ORDERS_WRITE)
     )
     async def detail_schedule_create(
         self,
@@ -167,17 +158,14 @@ class SchedulesMutation:
             sections=None if input.sections is None else list(input.sections),
             email=input.email,
         )
-        try:
-            row = await schedules.create_schedule(
-                subscriber, request, info.context.services.clock.now()
-            )
-        except OrderRejected as rejected:
-            return DetailSchedulePayload(schedule=None, user_errors=user_errors(rejected))
+        row = await schedules.create_schedule(
+            subscriber, request, info.context.services.clock.now()
+        )
         zone = subscriber.home_region.time_zone
-        return DetailSchedulePayload(schedule=DetailSchedule.from_row(row, zone), user_errors=[])
+        return DetailSchedulePayload(schedule=DetailSchedule.from_row(row, zone))
 
-    @strawberry.mutation(
-        description="Change, pause or resume a schedule.", extensions=needs(ORDERS_WRITE)
+    @mutation(
+        description="Change, pause or resume a schedule.", extensions=needs(Scope.ORDERS_WRITE)
     )
     async def detail_schedule_update(
         self,
@@ -194,18 +182,15 @@ class SchedulesMutation:
             email=input.email,
             paused=input.paused,
         )
-        try:
-            row = await schedules.update_schedule(
-                subscriber, _schedule_id(input.id), change, info.context.services.clock.now()
-            )
-        except OrderRejected as rejected:
-            return DetailSchedulePayload(schedule=None, user_errors=user_errors(rejected))
+        row = await schedules.update_schedule(
+            subscriber, _schedule_id(input.id), change, info.context.services.clock.now()
+        )
         zone = subscriber.home_region.time_zone
-        return DetailSchedulePayload(schedule=DetailSchedule.from_row(row, zone), user_errors=[])
+        return DetailSchedulePayload(schedule=DetailSchedule.from_row(row, zone))
 
-    @strawberry.mutation(
+    @mutation(
         description="Delete a schedule; reports it already ordered stay.",
-        extensions=needs(ORDERS_WRITE),
+        extensions=needs(Scope.ORDERS_WRITE),
     )
     async def detail_schedule_delete(
         self,
@@ -216,10 +201,5 @@ class SchedulesMutation:
     ) -> DetailScheduleDeletePayload:
         viewer = info.context.viewer
         assert viewer is not None
-        try:
-            row = await schedules.delete_schedule(viewer.subscriber_id, _schedule_id(input.id))
-        except OrderRejected as rejected:
-            return DetailScheduleDeletePayload(deleted_id=None, user_errors=user_errors(rejected))
-        return DetailScheduleDeletePayload(
-            deleted_id=relay.GlobalID("DetailSchedule", str(row.id)), user_errors=[]
-        )
+        row = await schedules.delete_schedule(viewer.subscriber_id, _schedule_id(input.id))
+        return DetailScheduleDeletePayload(deleted_id=relay.GlobalID("DetailSchedule", str(row.id)))

@@ -9,12 +9,13 @@ from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
+from tortoise.contrib.starlette import RegisterTortoise
 
 from detalka.adapters.captchas import CaptchaFactory, ImageCaptchaFactory
 from detalka.adapters.sms import SmsSender
 from detalka.adapters.storage import FileStorage
 from detalka.clock import Clock, SystemClock
-from detalka.db import open_database
+from detalka.db import tortoise_config
 from detalka.jobs.actors import Jobs, create_jobs
 from detalka.jobs.runtime import WorkerProcess
 from detalka.schema.context import Services
@@ -53,8 +54,10 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             if open_db:
-                ctx = await open_database(settings)
-                stack.push_async_callback(ctx.close_connections)
+                # Also the global fallback, so every request's task finds the connections.
+                await stack.enter_async_context(
+                    RegisterTortoise(app, config=tortoise_config(settings))
+                )
             if embedded:
                 # The embedded mode's worker and housekeeping run in this process.
                 stack.enter_context(WorkerProcess(jobs.broker))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
@@ -16,10 +17,14 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from detalka.resolvers.access import authenticate
 from detalka.schema import build_schema
 from detalka.schema.context import Context, Services
-from detalka.web.auth import viewer_for
+from detalka.web.auth import (
+    BadCredentials,
+    caller_of_connection_init,
+    caller_of_request,
+    set_session_cookie,
+)
 from detalka.web.cabinet import offline_ide_html
 
 MAX_SUBSCRIPTIONS = 5  # operations in flight per WebSocket connection
@@ -43,8 +48,17 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
     ) -> Context:
-        viewer = await viewer_for(request, self.services)
-        return Context(request=request, response=response, services=self.services, viewer=viewer)
+        context = Context(
+            request=request,
+            response=response,
+            services=self.services,
+            viewer=await caller_of_request(request, self.services),
+        )
+        if isinstance(response, Response):
+            context.set_session_cookie = partial(
+                set_session_cookie, response, self.services.settings
+            )
+        return context
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # strawberry's page loads React and GraphiQL from a CDN: offline, "Loading..." forever.
@@ -55,17 +69,12 @@ class GraphQLApp(GraphQL[Context, None]):
         # {"authorization": "Bearer <token>"}. A token that does not check out closes the
         # connection (4403); no token leaves the connection anonymous.
         acknowledged: UnsetType = UNSET
-        params = context.connection_params or {}
-        given = params.get("authorization") or params.get("Authorization")
-        if given is None:
-            return acknowledged
-        scheme, _, token = str(given).partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
-        viewer = await authenticate(token.strip(), self.services.clock.now())
-        if viewer is None:
-            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
-        context.viewer = viewer
+        try:
+            viewer = await caller_of_connection_init(context.connection_params or {}, self.services)
+        except BadCredentials:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
+        if viewer is not None:
+            context.viewer = viewer
         return acknowledged
 
     async def process_result(

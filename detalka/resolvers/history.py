@@ -1,0 +1,44 @@
+"""The account's history: charge events and payments, by keyset page or by id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from detalka.models import Payment, UsageRecord, queries
+from detalka.models.enums import UsageKind
+from detalka.periods import Period
+
+Cursor = tuple[datetime, int]  # (occurred_at, id) of the last row of the page before
+
+
+async def usage_page(
+    subscriber_id: int,
+    period: Period,
+    kinds: Sequence[UsageKind] | None,
+    after: Cursor | None,
+    limit: int,
+) -> list[UsageRecord]:
+    """Charge events of the period in (occurred_at, id) order, after the cursor."""
+    return await queries.usage_page(
+        subscriber_id, period.start, period.end, kinds=kinds, after=after, limit=limit
+    )
+
+
+async def payments_page(
+    subscriber_id: int, period: Period, after: Cursor | None, limit: int
+) -> list[Payment]:
+    """Payments of the period in (occurred_at, id) order, after the cursor."""
+    return await queries.payments_page(
+        subscriber_id, period.start, period.end, after=after, limit=limit
+    )
+
+
+async def usage_records(subscriber_id: int, ids: list[int]) -> list[UsageRecord]:
+    """Those of the records that are the subscriber's own."""
+    return await UsageRecord.filter(id__in=ids, subscriber_id=subscriber_id)
+
+
+async def payments(subscriber_id: int, ids: list[int]) -> list[Payment]:
+    """Those of the payments that are the subscriber's own."""
+    return await Payment.filter(id__in=ids, subscriber_id=subscriber_id)

@@ -1,0 +1,81 @@
+"""Reads of a subscriber's orders and personal archive, as the API and live updates show them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from detalka.models import DetailOrder, Document
+from detalka.models.enums import DetailOrderStatus
+
+# Orders that may still change on their own (rendering, delivery); the rest have ended.
+IN_MOTION = [DetailOrderStatus.PENDING, DetailOrderStatus.RENDERING, DetailOrderStatus.READY]
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order with its region's zone and its document while it is kept."""
+
+    row: DetailOrder
+    zone: ZoneInfo
+    document: Document | None
+
+
+async def orders(
+    subscriber_id: int,
+    *,
+    ids: list[int] | None = None,
+    before: tuple[datetime, int] | None = None,
+    limit: int = 100,
+) -> list[OrderView]:
+    """The subscriber's orders, newest first, in three queries whatever their number.
+
+    ``before`` is the (created_at, id) of the last order of the page before.
+    """
+    query = DetailOrder.filter(subscriber_id=subscriber_id).select_related(
+        "region", "store__region"
+    )
+    if ids is not None:
+        query = query.filter(id__in=ids)
+    if before is not None:
+        moment, last_id = before
+        query = query.filter(created_at__lte=moment).exclude(created_at=moment, id__gte=last_id)
+    rows = await query.order_by("-created_at", "-id").limit(limit)
+    documents = {d.order_id: d for d in await Document.filter(order_id__in=[r.id for r in rows])}
+    return [OrderView(r, ZoneInfo(r.region.time_zone), _live(documents.get(r.id))) for r in rows]
+
+
+def _live(document: Document | None) -> Document | None:
+    return document if document is not None and document.deleted_at is None else None
+
+
+async def order_ids_in_motion(subscriber_id: int) -> list[int]:
+    rows = await DetailOrder.filter(subscriber_id=subscriber_id, status__in=IN_MOTION).values_list(
+        "id", flat=True
+    )
+    return [int(str(i)) for i in rows]
+
+
+async def newest_order_id(subscriber_id: int) -> int:
+    """The highest order id the subscriber has, 0 without orders."""
+    ids = await DetailOrder.filter(subscriber_id=subscriber_id).values_list("id", flat=True)
+    return max((int(str(i)) for i in ids), default=0)
+
+
+async def order_ids_after(subscriber_id: int, newest: int) -> set[int]:
+    """Orders placed since the one with id ``newest``."""
+    rows = await DetailOrder.filter(subscriber_id=subscriber_id, id__gt=newest)
+    return {o.id for o in rows}
+
+
+async def documents(subscriber_id: int, now: datetime) -> list[Document]:
+    """The personal archive: ready documents until they expire, newest first."""
+    return await Document.filter(
+        order__subscriber_id=subscriber_id, deleted_at=None, expires_at__gt=now
+    ).order_by("-created_at", "-id")
+
+
+async def documents_by_ids(subscriber_id: int, ids: list[int]) -> list[Document]:
+    """Those of the documents that are the subscriber's own and not yet deleted."""
+    return await Document.filter(id__in=ids, order__subscriber_id=subscriber_id, deleted_at=None)
