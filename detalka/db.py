@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from tortoise.context import TortoiseContext
+from tortoise.context import TortoiseContext, set_global_context
 from tortoise.migrations.api import migrate
 
 from detalka.models.usage_days import sync_region_zones
@@ -48,10 +48,15 @@ async def apply_migrations(settings: Settings) -> None:
 
 
 async def open_database(settings: Settings) -> TortoiseContext:
-    """Open the process-wide Tortoise context (the fallback for every task on this loop)."""
+    """Open the process-wide Tortoise context (the fallback for every task on this loop).
+
+    For commands, benches and the test suite; the API opens its own in the Starlette lifespan
+    (``RegisterTortoise``), which does the same.
+    """
     ctx = TortoiseContext()
     with ctx:  # current while it loads the models; the global fallback outlives the block
-        await ctx.init(config=tortoise_config(settings), _enable_global_fallback=True)
+        await ctx.init(config=tortoise_config(settings))
+    set_global_context(ctx)  # cleared again by ctx.close_connections()
     return ctx
 
 

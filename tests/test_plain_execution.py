@@ -10,7 +10,18 @@ from typing import Any
 import pytest
 import strawberry
 
+from detalka.adapters.captchas import ImageCaptchaFactory
+from detalka.adapters.events import MemoryBus
+from detalka.models.enums import DeliveryMethod, ReportFormat
+from detalka.resolvers import account, order_views, orders
+from detalka.resolvers.access import Scope, Viewer
+from detalka.schema import build_schema
+from detalka.schema.context import Context, Services
 from detalka.schema.execution import PlainDataExecutor
+from detalka.seed import SeedReport
+from detalka.settings import Settings
+from tests.conftest import SEED_NOW
+from tests.signin_fixtures import MovableClock
 
 
 @strawberry.enum
@@ -78,3 +89,130 @@ async def test_the_shortcut_answers_like_the_general_path(query: str) -> None:
     assert [(e.message, e.path) for e in plain.errors or []] == [
         (e.message, e.path) for e in general.errors or []
     ]
+
+
+# -- the real schema over the seeded database ----------------------------------------------
+
+MONEY = "{ amount currency }"
+# Without `id` (a resolver) the rows are plain data: the shortcut takes whole pages.
+USAGE_NODE = f"""{{ occurredAt kind direction counterparty durationSeconds volumeKb quantity
+  zone roaming description cost {MONEY} fromPackage }}"""
+EXPENSES = f"""query($p: PeriodInput!) {{ viewer {{ expenses(period: $p) {{
+  period {{ from to timeZone }} total {MONEY}
+  byCategory {{ category amount {MONEY} count }} byDay {{ date amount {MONEY} }}
+}} }} }}"""
+USAGE = f"""query($p: PeriodInput!, $after: String) {{ viewer {{
+  usage(period: $p, first: 50, after: $after) {{
+    edges {{ cursor node {USAGE_NODE} }}
+    pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }}
+  }}
+}} }}"""
+DASHBOARD = f"""query($p: PeriodInput!) {{ viewer {{
+  id msisdn email homeRegion {{ id code name timeZone }} tariff {{ id name monthlyFee {MONEY} }}
+  balances {{
+    main {{ kind name amount {MONEY} expiresAt }}
+    additional {{ kind name amount {MONEY} expiresAt }}
+    state promisedDebt {MONEY}
+  }}
+  promisedPayments {{ amount {MONEY} fee {MONEY} takenAt dueAt repaid {MONEY}
+    outstanding {MONEY} overdue }}
+  packages {{ kind name unit included used remaining periodEnd }}
+  expenses(period: $p) {{ total {MONEY} byCategory {{ category amount {MONEY} count }}
+    byDay {{ date amount {MONEY} }} }}
+  usage(period: $p, first: 50) {{ edges {{ cursor node {{ id }} more: node {USAGE_NODE} }}
+    pageInfo {{ hasNextPage endCursor }} }}
+  payments(period: $p, first: 20) {{ edges {{ node {{ id occurredAt amount {MONEY} method }} }} }}
+  detailOrders(first: 10) {{
+    edges {{ cursor node {{ id status period {{ from to timeZone }} format delivery sections
+      email store {{ id name }} deliveryStatus progress rowCount createdAt readyAt expiresAt
+      document {{ id fileName }} failureReason }} }}
+    pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }}
+  }}
+  documents {{ id fileName }}
+  detailSchedules {{ id frequency nextPeriod {{ from to }} }}
+}} }}"""
+FEBRUARY = {"from": "2026-02-01", "to": "2026-02-28"}
+WHOLE_HISTORY = {"from": "2025-11-18", "to": "2026-03-18"}
+REAL_QUERIES = [
+    pytest.param(EXPENSES, {"p": FEBRUARY}, None, id="expenses-month"),
+    pytest.param(EXPENSES, {"p": WHOLE_HISTORY}, None, id="expenses-four-months"),
+    pytest.param(
+        EXPENSES,
+        {"p": {"from": "2026-03-01", "to": "2026-03-19"}},
+        "PERIOD_IN_FUTURE",
+        id="expenses-future",
+    ),
+    pytest.param(USAGE, {"p": FEBRUARY, "after": None}, None, id="usage-50"),
+    pytest.param(USAGE, {"p": FEBRUARY, "after": "not-a-cursor"}, "BAD_CURSOR", id="usage-bad"),
+    pytest.param(DASHBOARD, {"p": FEBRUARY}, None, id="dashboard"),
+]
+
+
+@pytest.fixture
+async def seeded_context(seeded: SeedReport, db: Settings) -> Context:
+    """A seeded subscriber's session, with two orders of its own (canceled: no worker runs)."""
+    subscriber = await account.subscriber(seeded.subscriber_ids[0])
+    assert subscriber is not None
+    services = Services(
+        settings=db,
+        clock=MovableClock(SEED_NOW),
+        captcha=ImageCaptchaFactory(),
+        enqueue_render=_refuse,
+        enqueue_sms=_refuse,
+        events=MemoryBus(),
+    )
+    if not await order_views.orders(subscriber.id, limit=1):
+        for delivery in (DeliveryMethod.ARCHIVE, DeliveryMethod.EMAIL):
+            request = orders.OrderRequest(
+                date(2026, 2, 1),
+                date(2026, 2, 28),
+                ReportFormat.CSV,
+                delivery,
+                None,
+                "someone@example.ru",
+                None,
+                None,
+            )
+            placed = await orders.place_order(request, subscriber, SEED_NOW, 3, _refuse)
+            await orders.cancel_order(subscriber.id, placed.id, SEED_NOW)
+    viewer = Viewer(subscriber.id, frozenset(Scope), session_id=-1)
+    return Context(request=None, response=None, services=services, viewer=viewer)  # type: ignore[arg-type]
+
+
+async def _refuse(_id: int) -> None:
+    raise RuntimeError("no broker in this test")
+
+
+@pytest.mark.parametrize(("query", "variables", "error_code"), REAL_QUERIES)
+async def test_the_shortcut_answers_real_queries_like_the_general_path(
+    seeded_context: Context, query: str, variables: dict[str, Any], error_code: str | None
+) -> None:
+    # given the real schema with and without the shortcut, and a seeded account
+    general, plain = build_schema(plain_data=False), build_schema()
+    assert plain.execution_context_class is PlainDataExecutor
+    # when both answer the same query
+    expected = await general.execute(query, variables, context_value=seeded_context)
+    answered = await plain.execute(query, variables, context_value=seeded_context)
+    # then the data and the errors are the same, and there was data to compare
+    assert answered.data == expected.data
+    assert [(e.message, e.path, e.extensions) for e in answered.errors or []] == [
+        (e.message, e.path, e.extensions) for e in expected.errors or []
+    ]
+    if error_code is not None:
+        assert [(e.extensions or {}).get("code") for e in expected.errors or []] == [error_code]
+    else:
+        assert expected.errors is None and expected.data is not None
+        assert _leaves(expected.data) > 100
+        if query is DASHBOARD:  # every part of the page had rows to show
+            viewer = expected.data["viewer"]
+            assert viewer["detailOrders"]["edges"] and len(viewer["usage"]["edges"]) == 50
+            assert viewer["packages"] and viewer["payments"]["edges"]
+
+
+def _leaves(value: Any) -> int:
+    """How many scalar values an answer holds."""
+    if isinstance(value, dict):
+        return sum(_leaves(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_leaves(v) for v in value)
+    return 1

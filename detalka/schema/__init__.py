@@ -54,8 +54,10 @@ class Subscription(OrdersSubscription):
     pass
 
 
-@lru_cache(maxsize=2)
-def build_schema(*, production: bool = False) -> strawberry.Schema:
+@lru_cache(maxsize=4)
+def build_schema(*, production: bool = False, plain_data: bool = True) -> strawberry.Schema:
+    """The schema; ``plain_data=False`` leaves every field to graphql-core's general path,
+    the reference that tests/test_plain_execution.py holds the shortcut to."""
     # Parsing and validating the same documents again is pure overhead: cache both.
     extensions: list[Any] = [
         lambda: AddValidationRules([MAX_ALIASES_RULE]),
@@ -71,7 +73,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
         # Plain data (e.g. 365 days of expenses) skips graphql-core's per-field work.
-        execution_context_class=PlainDataExecutor,
+        execution_context_class=PlainDataExecutor if plain_data else None,
     )
     describe_connections(schema)
     return schema
