@@ -79,3 +79,8 @@ async def documents(subscriber_id: int, now: datetime) -> list[Document]:
 async def documents_by_ids(subscriber_id: int, ids: list[int]) -> list[Document]:
     """Those of the documents that are the subscriber's own and not yet deleted."""
     return await Document.filter(id__in=ids, order__subscriber_id=subscriber_id, deleted_at=None)
+
+
+async def document_by_download_token(token: str) -> Document | None:
+    """The document a download link names, deleted or expired ones included (they answer 410)."""
+    return await Document.get_or_none(download_token=token)

@@ -9,7 +9,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 
 from detalka.adapters.storage import FileStorage
 from detalka.clock import Clock
-from detalka.models import Document
+from detalka.resolvers.order_views import document_by_download_token
 
 
 def content_disposition(file_name: str) -> str:
@@ -23,7 +23,7 @@ def content_disposition(file_name: str) -> str:
 def download_endpoint(storage: FileStorage, clock: Clock):  # type: ignore[no-untyped-def]
     async def download(request: Request) -> Response:
         token = request.path_params["token"]
-        document = await Document.get_or_none(download_token=token)
+        document = await document_by_download_token(token)
         if document is None:
             return PlainTextResponse("Файл не найден.", status_code=404)
         if document.deleted_at is not None or document.expires_at <= clock.now():
