@@ -7,10 +7,18 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from detalka.models import DetailOrder, Document
-from detalka.models.enums import DetailOrderStatus
+from detalka.models.enums import DeliveryStatus, DetailOrderStatus
 
 # Orders that may still change on their own (rendering, delivery); the rest have ended.
 IN_MOTION = [DetailOrderStatus.PENDING, DetailOrderStatus.RENDERING, DetailOrderStatus.READY]
+ENDED = {DetailOrderStatus.FAILED, DetailOrderStatus.CANCELED, DetailOrderStatus.EXPIRED}
+
+
+def has_ended(status: DetailOrderStatus, delivery: DeliveryStatus) -> bool:
+    """Nothing more will happen to it until it expires: delivered, failed or canceled."""
+    return status in ENDED or (
+        status == DetailOrderStatus.READY and delivery != DeliveryStatus.PENDING
+    )
 
 
 @dataclass(frozen=True)

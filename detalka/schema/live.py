@@ -16,21 +16,16 @@ from graphql import GraphQLError
 from strawberry import relay
 
 from detalka.adapters.events import Listener
-from detalka.models.enums import DeliveryStatus, DetailOrderStatus
 from detalka.resolvers import order_views
 from detalka.resolvers.access import Scope, Viewer, still_valid
 from detalka.schema.context import Info
 from detalka.schema.nodes import node_pk
 from detalka.schema.orders import DetailOrder, orders_of
 
-ENDED = {DetailOrderStatus.FAILED, DetailOrderStatus.CANCELED, DetailOrderStatus.EXPIRED}
-
 
 def has_ended(order: DetailOrder) -> bool:
     """Nothing more will happen until it expires: ready and delivered, failed or canceled."""
-    return order.status in ENDED or (
-        order.status == DetailOrderStatus.READY and order.delivery_status != DeliveryStatus.PENDING
-    )
+    return order_views.has_ended(order.status, order.delivery_status)
 
 
 def _state(order: DetailOrder) -> tuple[Any, ...]:
