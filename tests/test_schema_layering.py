@@ -1,8 +1,8 @@
 """The API's layers point one way: web -> schema -> resolvers -> models (DESIGN.md section 2).
 
-Read from the source, not from a running import. An import for the type checker only
-(under ``if TYPE_CHECKING:``) counts toward cycles and forbidden layers; the schema may take
-the models' row classes that way, for annotations, and their enums at run time.
+Read from the source, not from a running import; an import for the type checker only
+(under ``if TYPE_CHECKING:``) counts too. The schema takes nothing from the models but their
+enums: the rows a use case returns it names through the resolver module that returns them.
 """
 
 from __future__ import annotations
@@ -27,19 +27,19 @@ def _is_module(name: str) -> bool:
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 
-def _statements(body: list[ast.stmt], typing_too: bool) -> Iterator[ast.stmt]:
-    """Module-level statements; those under ``if TYPE_CHECKING:`` only if ``typing_too``."""
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Module-level statements, those under ``if TYPE_CHECKING:`` included."""
     for node in body:
         if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
-            yield from node.body if typing_too else node.orelse
+            yield from [*node.body, *node.orelse]
             continue
         yield node
 
 
-def imports(path: Path, *, typing_too: bool = True) -> set[str]:
-    """The modules a module imports (when it is imported, unless ``typing_too``)."""
+def imports(path: Path) -> set[str]:
+    """The modules a module imports at its top level, for the type checker or to run."""
     found: set[str] = set()
-    for node in _statements(ast.parse(path.read_text()).body, typing_too):
+    for node in _statements(ast.parse(path.read_text()).body):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -78,12 +78,11 @@ def test_a_layer_imports_nothing_above_it_or_beside_its_calls(
     assert wrong == set()
 
 
-def test_the_schema_takes_only_enums_from_the_models_at_run_time() -> None:
-    # Row classes appear in annotations (under TYPE_CHECKING); reads go through resolvers.
+def test_the_schema_takes_only_enums_from_the_models() -> None:
     wrong = {
         (module, imported)
         for module, path in modules_of("schema").items()
-        for imported in imports(path, typing_too=False)
+        for imported in imports(path)
         if _under(imported, "detalka.models") and imported != "detalka.models.enums"
     }
     assert wrong == set()

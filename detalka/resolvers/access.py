@@ -9,7 +9,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from detalka.errors import ErrorCode, UserFacingError
-from detalka.models import ApiToken, Session
+
+# The rows these use cases return, re-exported: the schema names them from here.
+from detalka.models import ApiToken as ApiToken
+from detalka.models import Session
 from detalka.resolvers.sign_in import token_hash
 
 API_TOKEN_PREFIX = "dtk_"

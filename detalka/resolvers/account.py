@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from detalka.models import Subscriber
+# The rows these use cases return, re-exported: the schema names them from here.
+from detalka.models import Subscriber as Subscriber
 
 
 async def subscriber(subscriber_id: int) -> Subscriber | None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from detalka.models import Region, Store, Tariff
+# The rows these use cases return, re-exported: the schema names them from here.
+from detalka.models import Region as Region
+from detalka.models import Store as Store
+from detalka.models import Tariff as Tariff
 
 
 async def regions() -> list[Region]:

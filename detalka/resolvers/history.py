@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from detalka.models import Payment, UsageRecord, queries
+# The rows these use cases return, re-exported: the schema names them from here.
+from detalka.models import Payment as Payment
+from detalka.models import UsageRecord as UsageRecord
+from detalka.models import queries
 from detalka.models.enums import UsageKind
 from detalka.periods import Period
 

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from detalka.models import DetailOrder, Document
+# The rows these use cases return, re-exported: the schema names them from here.
+from detalka.models import DetailOrder as DetailOrder
+from detalka.models import Document as Document
 from detalka.models.enums import DeliveryStatus, DetailOrderStatus
 
 # Orders that may still change on their own (rendering, delivery); the rest have ended.

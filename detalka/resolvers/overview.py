@@ -8,7 +8,9 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from detalka.models import Balance, PackageAllowance, PromisedPayment
+# The rows these use cases return, re-exported: the schema names them from here.
+from detalka.models import Balance as Balance
+from detalka.models import PackageAllowance, PromisedPayment
 from detalka.models.enums import BalanceKind, PackageKind, UsageKind
 from detalka.models.money import from_kopecks
 from detalka.models.queries import UsageTotal, UsageTotals, package_units_used, usage_totals

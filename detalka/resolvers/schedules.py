@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 
 from detalka.errors import ErrorCode, Rejected, UserFacingError
 from detalka.jobs.scheduling import next_run, previous_period
-from detalka.models import DetailSchedule, Subscriber
+
+# The rows these use cases return, re-exported: the schema names them from here.
+from detalka.models import DetailSchedule as DetailSchedule
+from detalka.models import Subscriber
 from detalka.models.enums import ReportFormat, ReportSection, ScheduleFrequency
 from detalka.periods import Period
 from detalka.resolvers.orders import checked_email, checked_sections

@@ -37,8 +37,8 @@ from detalka.schema.schedules import DetailSchedule
 from detalka.schema.tokens import ApiToken
 
 if TYPE_CHECKING:
-    from detalka.models import Subscriber as SubscriberRow
-    from detalka.models import Tariff as TariffRow
+    from detalka.resolvers.account import Subscriber as SubscriberRow
+    from detalka.resolvers.catalog import Tariff as TariffRow
 
 
 @strawberry.type(description="A tariff plan.")

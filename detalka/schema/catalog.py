@@ -13,8 +13,8 @@ from detalka.schema.context import Info
 from detalka.schema.nodes import in_requested_order
 
 if TYPE_CHECKING:
-    from detalka.models import Region as RegionRow
-    from detalka.models import Store as StoreRow
+    from detalka.resolvers.catalog import Region as RegionRow
+    from detalka.resolvers.catalog import Store as StoreRow
 
 
 @strawberry.type(description="A home region of numbers. Periods are counted in its time zone.")

@@ -29,8 +29,8 @@ from detalka.schema.overview import Period, PeriodInput
 from detalka.schema.permissions import needs
 
 if TYPE_CHECKING:
-    from detalka.models import Document as DocumentRow
-    from detalka.models import Subscriber as SubscriberRow
+    from detalka.resolvers.account import Subscriber as SubscriberRow
+    from detalka.resolvers.order_views import Document as DocumentRow
 
 DetailOrderStatus = strawberry.enum(
     DetailOrderStatusEnum,

@@ -36,9 +36,9 @@ from detalka.schema.nodes import own_nodes
 from detalka.schema.scalars import Money
 
 if TYPE_CHECKING:
-    from detalka.models import Balance as BalanceRow
-    from detalka.models import Payment as PaymentRow
-    from detalka.models import UsageRecord as UsageRow
+    from detalka.resolvers.history import Payment as PaymentRow
+    from detalka.resolvers.history import UsageRecord as UsageRow
+    from detalka.resolvers.overview import Balance as BalanceRow
 
 BalanceKind = strawberry.enum(BalanceKindEnum, description="Which balance.")
 BalanceState = strawberry.enum(

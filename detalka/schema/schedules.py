@@ -24,7 +24,7 @@ from detalka.schema.overview import Period
 from detalka.schema.permissions import needs
 
 if TYPE_CHECKING:
-    from detalka.models import DetailSchedule as ScheduleRow
+    from detalka.resolvers.schedules import DetailSchedule as ScheduleRow
 
 ScheduleFrequency = strawberry.enum(
     ScheduleFrequencyEnum,

@@ -18,7 +18,7 @@ from detalka.schema.nodes import in_requested_order, node_pk
 from detalka.schema.permissions import session_only
 
 if TYPE_CHECKING:
-    from detalka.models import ApiToken as ApiTokenRow
+    from detalka.resolvers.access import ApiToken as ApiTokenRow
 
 
 @strawberry.type(description="A token for a program acting for the subscriber, with scopes.")
