@@ -19,7 +19,8 @@ from detalka.models import (
     Subscriber,
     UsageRecord,
 )
-from detalka.models.enums import ReportSection, UsageKind
+from detalka.models.enums import ExpenseCategory, ReportSection, UsageKind
+from detalka.models.expenses import ExpensesView, expenses
 from detalka.models.money import from_kopecks
 from detalka.models.queries import (
     count_payments,
@@ -29,7 +30,6 @@ from detalka.models.queries import (
     usage_page,
 )
 from detalka.periods import Period, month_of
-from detalka.resolvers.overview import ExpenseCategory, ExpensesView, expenses
 
 PAGE = 1000
 Row = TypeVar("Row", UsageRecord, Payment)
