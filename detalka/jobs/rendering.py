@@ -13,10 +13,10 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from detalka.adapters.storage import FileStorage
-from detalka.jobs.renderers import renderer_for
-from detalka.jobs.report_data import build_report
 from detalka.models import DetailOrder, Document
 from detalka.models.enums import DeliveryMethod, DeliveryStatus, DetailOrderStatus
+from detalka.reports.build import build_report
+from detalka.reports.formats import renderer_for
 
 log = logging.getLogger(__name__)
 # A RENDERING order untouched this long belongs to a dead worker and may be taken over.

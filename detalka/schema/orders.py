@@ -267,7 +267,7 @@ class OrdersMutation:
         info: Info,
         input: Annotated[DetailOrderInput, strawberry.argument(description="The order.")],
     ) -> DetailOrderPreviewPayload:
-        from detalka.jobs.report_data import estimate_rows
+        from detalka.reports.build import estimate_rows
 
         subscriber = await viewer_subscriber(info)
         services = info.context.services

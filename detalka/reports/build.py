@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from detalka.jobs.report import Cell, Column, ColumnKind, ExpenseChart, Header, Report, Section
 from detalka.models import (
     Balance,
     DetailOrder,
@@ -30,6 +29,7 @@ from detalka.models.queries import (
     usage_page,
 )
 from detalka.periods import Period, month_of
+from detalka.reports.report import Cell, Column, ColumnKind, ExpenseChart, Header, Report, Section
 
 PAGE = 1000
 Row = TypeVar("Row", UsageRecord, Payment)
