@@ -18,7 +18,6 @@ import pytest
 
 from detalka.adapters.storage import FileStorage
 from detalka.jobs.actors import create_jobs
-from detalka.jobs.rendering import orders_to_resend, purge_expired_documents
 from detalka.jobs.runtime import WorkerProcess
 from detalka.models import (
     DetailOrder,
@@ -28,6 +27,7 @@ from detalka.models import (
     Store,
     Subscriber,
 )
+from detalka.resolvers.rendering import orders_to_resend, purge_expired_documents
 from detalka.settings import Settings
 from tests.ordering import (
     CANCEL,

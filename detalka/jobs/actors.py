@@ -14,8 +14,8 @@ from detalka.adapters.mailer import Mailer, mailer_for
 from detalka.adapters.sms import SmsSender, sms_sender
 from detalka.adapters.storage import FileStorage
 from detalka.clock import Clock, SystemClock
-from detalka.jobs import delivery, rendering, scheduling
 from detalka.jobs.runtime import in_worker_database, make_broker, send
+from detalka.resolvers import delivery, rendering, scheduling
 from detalka.resolvers.orders import dispatch
 from detalka.resolvers.sign_in import send_challenge_sms
 from detalka.settings import Settings

@@ -28,6 +28,8 @@ IDEMPOTENCY_TTL = timedelta(hours=24)
 # A pragmatic address check: one @, a dot in the domain, no spaces; the mail server decides.
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
 Enqueue = Callable[[int], Awaitable[None]]
+# Told after each committed change of an order: (subscriber_id, order_id).
+Notify = Callable[[int, int], Awaitable[None]]
 
 
 @dataclass(frozen=True)

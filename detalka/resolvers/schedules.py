@@ -7,11 +7,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from detalka.errors import ErrorCode, UserFacingError
-from detalka.jobs.scheduling import next_run, previous_period
 from detalka.models import DetailSchedule, Subscriber
 from detalka.models.enums import ReportFormat, ReportSection, ScheduleFrequency
 from detalka.periods import Period
 from detalka.resolvers.orders import OrderRejected, checked_email, checked_sections
+from detalka.resolvers.scheduling import next_run, previous_period
 
 MAX_SCHEDULES = 10
 

@@ -17,15 +17,12 @@ from detalka.models import DetailOrder, Document
 from detalka.models.enums import DeliveryMethod, DeliveryStatus, DetailOrderStatus
 from detalka.reports.build import build_report
 from detalka.reports.formats import renderer_for
+from detalka.resolvers.orders import Notify
 
 log = logging.getLogger(__name__)
 # A RENDERING order untouched this long belongs to a dead worker and may be taken over.
 LEASE = timedelta(minutes=15)
 FILE_TITLE = "Детализация"
-
-
-# Told after each committed change of an order: (subscriber_id, order_id).
-Notify = Callable[[int, int], Awaitable[None]]
 # Sends the delivery message of an order that became READY (after the commit).
 Deliver = Callable[[int], Awaitable[None]]
 
