@@ -19,6 +19,8 @@ Every import counts: at the top, inside a function, under ``TYPE_CHECKING``.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -258,6 +260,27 @@ def test_the_graph_is_read_whole() -> None:
     assert ("detalka.web.app", "detalka.jobs.app") in arrows
     assert ("detalka.reports.formats", "detalka.reports.render_pdf") in arrows
     assert ("detalka.jobs.actors", "detalka.resolvers.rendering") in arrows
+
+
+def test_a_worker_rendering_csv_loads_neither_the_api_nor_the_other_formats() -> None:
+    # given a fresh interpreter that loads the jobs as ``detalka worker`` does
+    program = (
+        "import sys\n"
+        "from detalka.jobs.app import Jobs\n"
+        "from detalka.models.enums import ReportFormat\n"
+        "from detalka.reports.formats import renderer_for\n"
+        "renderer_for(ReportFormat.CSV)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}))\n"
+    )
+    # when it picks the CSV writer
+    loaded = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    ).stdout
+    # then reportlab, openpyxl, strawberry and starlette stay unloaded (lazy formats, and
+    # jobs never import the schema or the web layer)
+    assert "'detalka'" in loaded
+    for heavy in ("reportlab", "openpyxl", "strawberry", "starlette"):
+        assert f"'{heavy}'" not in loaded, heavy
 
 
 def test_no_known_exception_is_stale() -> None:
