@@ -5,7 +5,7 @@
 
 For each row count a fresh database gets one subscriber with that many calls in one month;
 then a fresh process opens it, places a CALLS order for the month and runs the render job
-(`detalka.jobs.rendering.render_order`: keyset pages of 1,000 rows from the database into the
+(`detalka.resolvers.rendering.render_order`: keyset pages of 1,000 rows from the database into the
 streaming renderer, a temporary file moved into place). It prints the child's peak resident
 set size (``ru_maxrss``), the time and the file size. bench/render_memory.py measures the
 renderers alone on synthetic rows; this adds the queries, the ORM objects and the progress
@@ -95,8 +95,8 @@ async def prepare(settings: Settings, rows: int) -> int:
 
 async def child(settings: Settings, subscriber_id: int, fmt: str) -> dict[str, float]:
     from detalka.adapters.storage import FileStorage
-    from detalka.jobs.rendering import render_order
     from detalka.models import DetailOrder, Document
+    from detalka.resolvers.rendering import render_order
 
     ctx = await open_database(settings)
     try:

@@ -28,9 +28,9 @@ from importlib.metadata import version
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from detalka.jobs.renderers import renderer_for
-from detalka.jobs.report import Cell, Column, ColumnKind, ExpenseChart, Header, Report, Section
 from detalka.models.enums import ReportFormat, ReportSection
+from detalka.reports.formats import renderer_for
+from detalka.reports.report import Cell, Column, ColumnKind, ExpenseChart, Header, Report, Section
 
 HEADING = "## Rendering memory"
 READING = [

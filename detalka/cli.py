@@ -112,10 +112,10 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from detalka.jobs.actors import create_jobs
+    from detalka.jobs.app import Jobs
     from detalka.jobs.runtime import WorkerProcess
 
-    jobs = create_jobs(settings)
+    jobs = Jobs.for_settings(settings)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -132,7 +132,7 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
     import threading
     from urllib.parse import urlsplit
 
-    from detalka.jobs.actors import create_jobs
+    from detalka.jobs.app import Jobs
 
     if urlsplit(settings.broker_url).scheme == "memory":
         print(
@@ -141,7 +141,7 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    jobs = create_jobs(settings)
+    jobs = Jobs.for_settings(settings)
     if args.once:
         asyncio.run(jobs.housekeeping())
         return 0

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from detalka.jobs.actors import Jobs, create_jobs
+from detalka.jobs.app import Jobs
 from detalka.jobs.runtime import WorkerProcess
 from detalka.models import Balance, Payment, Region, Subscriber, Tariff, UsageRecord
 from detalka.passwords import hash_password
@@ -193,7 +193,7 @@ def pk_of(global_id: str) -> int:
 async def working(settings: Settings) -> AsyncIterator[Ordering]:
     """A subscriber with October history, the API and a real worker on ``settings``' broker."""
     clock = MovableClock(NOW)
-    jobs = create_jobs(settings, clock)
+    jobs = Jobs.for_settings(settings, clock)
     subscriber = await subscriber_with_history()
     with WorkerProcess(jobs.broker):
         async for opened in open_ordering(settings, subscriber, clock, jobs):

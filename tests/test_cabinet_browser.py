@@ -14,7 +14,7 @@ import httpx
 import openpyxl
 import pytest
 
-from detalka.jobs.actors import create_jobs
+from detalka.jobs.app import Jobs
 from detalka.jobs.runtime import WorkerProcess
 from detalka.models import Subscriber
 from detalka.seed import SeedReport
@@ -72,7 +72,7 @@ async def server(
         }
     )
     clock = MovableClock(SEED_NOW)
-    jobs = create_jobs(settings, clock)
+    jobs = Jobs.for_settings(settings, clock)
     app = create_app(settings, open_db=False, clock=clock, captcha=KnownCaptcha(), jobs=jobs)
     with WorkerProcess(jobs.broker):
         async with served(app, port=port) as address:

@@ -14,9 +14,9 @@ import pytest
 
 from detalka.adapters.mailer import SmtpMailer
 from detalka.adapters.storage import FileStorage
-from detalka.jobs import delivery
-from detalka.jobs.delivery import MailSetup, Outcome, RetryLater, deliver_order
 from detalka.models import DetailOrder, EmailDelivery
+from detalka.resolvers import delivery
+from detalka.resolvers.delivery import MailSetup, Outcome, RetryLater, deliver_order
 from detalka.settings import Settings
 from tests.mail import Inbox, free_port
 from tests.ordering import NOW, Ordering, pk_of, working

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from detalka.adapters.events import MemoryBus, OrderEvent, RedisBus
-from detalka.jobs.actors import Jobs, create_jobs
+from detalka.jobs.app import Jobs
 from detalka.jobs.runtime import WorkerProcess
 from detalka.models import Session, UsageRecord
 from detalka.resolvers.access import token_hash
@@ -108,7 +108,7 @@ async def live(request: pytest.FixtureRequest, db: Settings, tmp_path: Path) -> 
         )
     settings = db.model_copy(update=overrides)
     clock = MovableClock(NOW)
-    jobs = create_jobs(settings, clock)
+    jobs = Jobs.for_settings(settings, clock)
     app = create_app(settings, open_db=False, clock=clock, jobs=jobs)
     subscriber = await subscriber_with_history()
     await _many_rows(subscriber.id, 4000)

@@ -17,8 +17,7 @@ from urllib.parse import unquote
 import pytest
 
 from detalka.adapters.storage import FileStorage
-from detalka.jobs.actors import create_jobs
-from detalka.jobs.rendering import orders_to_resend, purge_expired_documents
+from detalka.jobs.app import Jobs
 from detalka.jobs.runtime import WorkerProcess
 from detalka.models import (
     DetailOrder,
@@ -28,6 +27,7 @@ from detalka.models import (
     Store,
     Subscriber,
 )
+from detalka.resolvers.rendering import orders_to_resend, purge_expired_documents
 from detalka.settings import Settings
 from tests.ordering import (
     CANCEL,
@@ -238,7 +238,7 @@ async def test_a_pending_order_canceled_before_the_worker_gets_it_stays_canceled
     # given no worker running yet
     settings = db.model_copy(update={"data_dir": tmp_path})
     clock = MovableClock(NOW)
-    jobs = create_jobs(settings, clock)
+    jobs = Jobs.for_settings(settings, clock)
     subscriber = await subscriber_with_history()
     async for ordering in open_ordering(settings, subscriber, clock, jobs):
         order = (await ordering.create())["order"]
@@ -302,7 +302,7 @@ async def test_a_message_lost_between_commit_and_send_is_resent_by_the_reaper(
     # given a broker that fails the first send
     settings = db.model_copy(update={"data_dir": tmp_path})
     clock = MovableClock(NOW)
-    jobs = create_jobs(settings, clock)
+    jobs = Jobs.for_settings(settings, clock)
     real_send = jobs.enqueue_render
 
     async def broken_send(order_id: int) -> None:

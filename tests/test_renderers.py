@@ -16,12 +16,13 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from detalka.jobs.render_csv import CsvRenderer
-from detalka.jobs.render_html import HtmlRenderer
-from detalka.jobs.render_pdf import PdfRenderer
-from detalka.jobs.render_xlsx import XlsxRenderer
-from detalka.jobs.renderers import renderer_for
-from detalka.jobs.report import (
+from detalka.models.enums import ReportFormat, ReportSection
+from detalka.reports.formats import renderer_for
+from detalka.reports.render_csv import CsvRenderer
+from detalka.reports.render_html import HtmlRenderer
+from detalka.reports.render_pdf import PdfRenderer
+from detalka.reports.render_xlsx import XlsxRenderer
+from detalka.reports.report import (
     Cell,
     Column,
     ColumnKind,
@@ -31,7 +32,6 @@ from detalka.jobs.report import (
     Report,
     Section,
 )
-from detalka.models.enums import ReportFormat, ReportSection
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 FORMULA = '=HYPERLINK("http://evil.example/","Нажмите")'

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from detalka.jobs.scheduling import next_run, previous_period, run_due_schedules
 from detalka.models import DetailOrder, DetailSchedule, Region, Subscriber
 from detalka.models.enums import ScheduleFrequency
+from detalka.resolvers.scheduling import next_run, previous_period, run_due_schedules
 from detalka.settings import Settings
 from tests.mail import Inbox
 from tests.ordering import (

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from detalka.jobs.actors import create_jobs
+from detalka.jobs.app import Jobs
 from detalka.jobs.runtime import WorkerProcess
 from detalka.models import MonthlyStatement, Subscriber, UsageRecord
 from detalka.seed import SeedReport
@@ -62,7 +62,7 @@ class Demo:
 async def demo(seeded: SeedReport, db: Settings, tmp_path: Path) -> AsyncIterator[Demo]:
     settings = db.model_copy(update={"data_dir": tmp_path})
     clock = MovableClock(SEED_NOW)
-    jobs = create_jobs(settings, clock)
+    jobs = Jobs.for_settings(settings, clock)
     app = create_app(settings, open_db=False, clock=clock, jobs=jobs)
     transport = httpx.ASGITransport(app=app)
     with WorkerProcess(jobs.broker):

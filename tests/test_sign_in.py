@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from detalka.jobs.actors import Jobs, create_jobs
+from detalka.jobs.app import Jobs
 from detalka.jobs.runtime import WorkerProcess
 from detalka.models import ApiToken, Captcha, PasswordChallenge, Session, Subscriber
 from detalka.phone import normalize_msisdn
@@ -115,7 +115,7 @@ class SignIn:
 async def signin(db: Settings, tmp_path: Path) -> AsyncIterator[SignIn]:
     settings = db.model_copy(update={"data_dir": tmp_path, "captcha": "image"})
     clock = MovableClock()
-    jobs = create_jobs(settings, clock)
+    jobs = Jobs.for_settings(settings, clock)
     app = create_app(settings, open_db=False, clock=clock, captcha=KnownCaptcha(), jobs=jobs)
     transport = httpx.ASGITransport(app=app)
     with WorkerProcess(jobs.broker):

@@ -1,4 +1,5 @@
-"""The Dramatiq broker and actors, wired from the settings.
+"""The worker runtime: the broker from the settings, the worker's own database context, the
+per-broker dependencies made current for each actor call, and a worker in this process.
 
 Actors are registered on a broker made here rather than at import time, so that importing
 Detalka never creates a default broker (DESIGN.md 7, STYLE.md: set the broker first).
@@ -9,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import dramatiq
@@ -18,10 +22,54 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO, Middleware
 from tortoise.context import TortoiseContext, _current_context
 
+from detalka.adapters.events import EventBus, publish_quietly
+from detalka.adapters.sms import SmsSender
+from detalka.adapters.storage import FileStorage
+from detalka.clock import Clock
 from detalka.db import tortoise_config
+from detalka.resolvers.delivery import MailSetup
 from detalka.settings import Settings
 
 log = logging.getLogger(__name__)
+ActorBody = Callable[..., Awaitable[None]]
+M = TypeVar("M", bound=Middleware)
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What the actors of one broker use. One process may hold several brokers (the tests
+    do: each app with its own clock, SMTP server and data dir), so these are per broker,
+    never module globals."""
+
+    broker: dramatiq.Broker
+    clock: Clock
+    storage: FileStorage
+    mail: MailSetup
+    sms: SmsSender
+    events: EventBus
+    document_ttl: timedelta
+
+    async def notify(self, subscriber_id: int, order_id: int) -> None:
+        """Told after each committed change of an order: wakes its subscribers up."""
+        await publish_quietly(self.events, subscriber_id, order_id)
+
+
+_dependencies: ContextVar[Dependencies] = ContextVar("detalka_job_dependencies")
+
+
+def current() -> Dependencies:
+    """The dependencies of the broker whose actor is running in this task."""
+    try:
+        return _dependencies.get()
+    except LookupError:
+        raise RuntimeError("an actor body runs outside in_worker_database") from None
+
+
+class WorkerDependencies(Middleware):
+    """Holds a broker's Dependencies: dramatiq's place for what belongs to one broker."""
+
+    def __init__(self, dependencies: Dependencies) -> None:
+        self.dependencies = dependencies
 
 
 class WorkerDatabase(Middleware):
@@ -74,28 +122,40 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     return broker
 
 
-def in_worker_database(
-    broker: dramatiq.Broker, fn: Callable[..., Awaitable[Any]]
-) -> Callable[..., Awaitable[Any]]:
-    """Wrap an actor body so that it runs with the worker's Tortoise context current."""
-    database = next(m for m in broker.middleware if isinstance(m, WorkerDatabase))
+def in_worker_database(broker: dramatiq.Broker, fn: ActorBody) -> ActorBody:
+    """Wrap an actor body so that it runs with the worker's Tortoise context and its
+    broker's Dependencies current."""
+    database = _middleware(broker, WorkerDatabase)
 
-    async def run(*args: Any, **kwargs: Any) -> Any:
+    async def run(*args: Any, **kwargs: Any) -> None:
         if database.context is None:
             raise RuntimeError("the worker's database is not open")
         # The private context variable is the only per-task handle tortoise offers;
-        # a task's context copy keeps concurrent actors apart.
+        # a task's context copy keeps concurrent actors apart. Ours works the same way.
         _current_context.set(database.context)
-        return await fn(*args, **kwargs)
+        _dependencies.set(_middleware(broker, WorkerDependencies).dependencies)
+        await fn(*args, **kwargs)
 
     run.__name__ = fn.__name__
     run.__qualname__ = fn.__qualname__
     return run
 
 
+def _middleware(broker: dramatiq.Broker, kind: type[M]) -> M:
+    found = next((m for m in broker.middleware if isinstance(m, kind)), None)
+    if found is None:
+        raise RuntimeError(f"the broker has no {kind.__name__}")
+    return found
+
+
 async def send(actor: dramatiq.Actor[Any, Any], *args: Any) -> None:
     """Send off the event loop: a real broker's send is blocking network I/O."""
     await asyncio.to_thread(actor.send, *args)
+
+
+async def enqueue(body: ActorBody, *args: Any) -> None:
+    """From inside an actor: send a message to another actor of the same broker."""
+    await send(current().broker.get_actor(body.__name__), *args)
 
 
 class WorkerProcess:

@@ -32,6 +32,16 @@ class UsageKind(StrEnum):
     ROAMING = "ROAMING"
 
 
+# What the expenses summary groups charges into (``detalka.models.expenses``).
+class ExpenseCategory(StrEnum):
+    CALLS = "CALLS"
+    MESSAGES = "MESSAGES"
+    MOBILE_INTERNET = "MOBILE_INTERNET"
+    SUBSCRIPTION = "SUBSCRIPTION"
+    ONE_TIME = "ONE_TIME"
+    ROAMING = "ROAMING"
+
+
 class Direction(StrEnum):
     IN = "IN"
     OUT = "OUT"

@@ -14,7 +14,6 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from detalka.errors import ErrorCode, Rejected, UserFacingError
-from detalka.jobs.report_data import estimate_rows
 from detalka.models import DetailOrder, IdempotencyKey, Store, Subscriber
 from detalka.models.enums import (
     DeliveryMethod,
@@ -24,11 +23,14 @@ from detalka.models.enums import (
     ReportSection,
 )
 from detalka.periods import Period, checked_period
+from detalka.reports.build import estimate_rows
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 # A pragmatic address check: one @, a dot in the domain, no spaces; the mail server decides.
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
 Enqueue = Callable[[int], Awaitable[None]]
+# Told after each committed change of an order: (subscriber_id, order_id).
+Notify = Callable[[int, int], Awaitable[None]]
 
 
 @dataclass(frozen=True)

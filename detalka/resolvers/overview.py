@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -12,9 +12,14 @@ from zoneinfo import ZoneInfo
 from detalka.models import Balance as Balance
 from detalka.models import PackageAllowance, PromisedPayment
 from detalka.models.enums import BalanceKind, PackageKind, UsageKind
-from detalka.models.money import from_kopecks
-from detalka.models.queries import UsageTotal, UsageTotals, package_units_used, usage_totals
-from detalka.periods import Period, month_of
+
+# The expenses summary lives with the models, where the reports read it too (one place for
+# the numbers); the schema takes it from here, its use-case layer.
+from detalka.models.enums import ExpenseCategory as ExpenseCategory
+from detalka.models.expenses import ExpensesView as ExpensesView
+from detalka.models.expenses import expenses as expenses
+from detalka.models.queries import package_units_used
+from detalka.periods import month_of
 
 LOW_BALANCE = Decimal("50.00")
 
@@ -25,34 +30,11 @@ class BalanceState(StrEnum):
     NEGATIVE = "NEGATIVE"
 
 
-class ExpenseCategory(StrEnum):
-    CALLS = "CALLS"
-    MESSAGES = "MESSAGES"
-    MOBILE_INTERNET = "MOBILE_INTERNET"
-    SUBSCRIPTION = "SUBSCRIPTION"
-    ONE_TIME = "ONE_TIME"
-    ROAMING = "ROAMING"
-
-
-_CATEGORY_OF_KIND = {
-    UsageKind.CALL: ExpenseCategory.CALLS,
-    UsageKind.SMS: ExpenseCategory.MESSAGES,
-    UsageKind.MMS: ExpenseCategory.MESSAGES,
-    UsageKind.DATA: ExpenseCategory.MOBILE_INTERNET,
-    UsageKind.SUBSCRIPTION_FEE: ExpenseCategory.SUBSCRIPTION,
-    UsageKind.ONE_TIME: ExpenseCategory.ONE_TIME,
-    UsageKind.ROAMING: ExpenseCategory.ROAMING,
-}
 _USAGE_OF_PACKAGE = {
     PackageKind.VOICE: UsageKind.CALL,
     PackageKind.SMS: UsageKind.SMS,
     PackageKind.DATA: UsageKind.DATA,
 }
-
-
-def category_of(kind: UsageKind, roaming: bool) -> ExpenseCategory:
-    """Anything spent abroad is ROAMING; the rest by kind."""
-    return ExpenseCategory.ROAMING if roaming else _CATEGORY_OF_KIND[kind]
 
 
 @dataclass(frozen=True)
@@ -82,22 +64,6 @@ class PackageView:
     @property
     def remaining(self) -> int:
         return max(self.included - self.used, 0)
-
-
-@dataclass(frozen=True)
-class CategoryTotal:
-    category: ExpenseCategory
-    amount: Decimal
-    count: int
-
-
-@dataclass(frozen=True)
-class ExpensesView:
-    period: Period
-    total: Decimal
-    by_category: list[CategoryTotal]
-    by_day: list[tuple[date, Decimal]]
-    totals: list[UsageTotal]  # by kind and roaming: what the categories were summed from
 
 
 async def balances(subscriber_id: int, now: datetime) -> BalancesView:
@@ -151,29 +117,3 @@ async def packages(
         )
         for a in allowances
     ]
-
-
-async def expenses(subscriber_id: int, period: Period) -> ExpensesView:
-    return summarize(period, await usage_totals(subscriber_id, period.first, period.last))
-
-
-def summarize(period: Period, totals: UsageTotals) -> ExpensesView:
-    """Totals by category and by day, from the one grouped read."""
-    by_category: dict[ExpenseCategory, list[int]] = {}
-    for total in totals.by_kind:
-        group = by_category.setdefault(category_of(total.kind, total.roaming), [0, 0])
-        group[0] += total.kopecks
-        group[1] += total.count
-    days = totals.by_day
-    every_day = [period.first + timedelta(days=i) for i in range(period.days)]
-    return ExpensesView(
-        period=period,
-        total=from_kopecks(sum(k for k, _ in by_category.values())),
-        by_category=[
-            CategoryTotal(c, from_kopecks(by_category[c][0]), by_category[c][1])
-            for c in ExpenseCategory
-            if c in by_category
-        ],
-        by_day=[(day, from_kopecks(days.get(day, 0))) for day in every_day],
-        totals=totals.by_kind,
-    )

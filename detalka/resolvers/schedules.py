@@ -7,7 +7,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from detalka.errors import ErrorCode, Rejected, UserFacingError
-from detalka.jobs.scheduling import next_run, previous_period
 
 # The rows these use cases return, re-exported: the schema names them from here.
 from detalka.models import DetailSchedule as DetailSchedule
@@ -15,6 +14,7 @@ from detalka.models import Subscriber
 from detalka.models.enums import ReportFormat, ReportSection, ScheduleFrequency
 from detalka.periods import Period
 from detalka.resolvers.orders import checked_email, checked_sections
+from detalka.resolvers.scheduling import next_run, previous_period
 
 MAX_SCHEDULES = 10
 

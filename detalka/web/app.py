@@ -16,7 +16,7 @@ from detalka.adapters.sms import SmsSender
 from detalka.adapters.storage import FileStorage
 from detalka.clock import Clock, SystemClock
 from detalka.db import tortoise_config
-from detalka.jobs.actors import Jobs, create_jobs
+from detalka.jobs.app import Jobs
 from detalka.jobs.runtime import WorkerProcess
 from detalka.schema.context import Services
 from detalka.settings import Settings
@@ -38,7 +38,7 @@ def create_app(
     """The ASGI app. ``open_db=False`` when the caller already holds the database open;
     tests pass their own clock, captcha factory, SMS sender (for the jobs made here) or jobs."""
     clock = clock or SystemClock()
-    jobs = jobs or create_jobs(settings, clock, sms=sms)
+    jobs = jobs or Jobs.for_settings(settings, clock, sms=sms)
     services = Services(
         settings=settings,
         clock=clock,

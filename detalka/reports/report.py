@@ -1,6 +1,6 @@
 """What a renderer gets: a header, the chosen sections as streams of rows, and totals.
 
-Renderers know nothing of the database: ``build_report`` (``detalka.jobs.report_data``)
+Renderers know nothing of the database: ``build_report`` (``detalka.reports.build``)
 fills this from the model-level queries, and every format writes the same numbers.
 """
 

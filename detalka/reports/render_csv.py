@@ -30,9 +30,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import BinaryIO
 
-from detalka.jobs.renderers import RowCounter, total_kind
-from detalka.jobs.report import Cell, ColumnKind, Header, Progress, Report, Section
 from detalka.models.enums import ReportFormat
+from detalka.reports.report import Cell, ColumnKind, Header, Progress, Report, Section
+from detalka.reports.writing import RowCounter, total_kind
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -22,9 +22,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-unty
 from openpyxl.styles import Font  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
-from detalka.jobs.renderers import REPORT_TITLE, RowCounter, human_header, total_kind
-from detalka.jobs.report import Cell, ColumnKind, Progress, Report, Section
 from detalka.models.enums import ReportFormat
+from detalka.reports.report import Cell, ColumnKind, Progress, Report, Section
+from detalka.reports.writing import REPORT_TITLE, RowCounter, human_header, total_kind
 
 MAX_ROWS_PER_SHEET = 1_048_575  # Excel's 1,048,576 rows, less the column titles
 MAX_TEXT = 32_767  # characters Excel keeps in one cell

@@ -13,19 +13,17 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from detalka.adapters.storage import FileStorage
-from detalka.jobs.renderers import renderer_for
-from detalka.jobs.report_data import build_report
 from detalka.models import DetailOrder, Document
 from detalka.models.enums import DeliveryMethod, DeliveryStatus, DetailOrderStatus
+from detalka.reports.build import build_report
+from detalka.reports.formats import renderer_for
+from detalka.reports.report import Progress
+from detalka.resolvers.orders import Notify
 
 log = logging.getLogger(__name__)
 # A RENDERING order untouched this long belongs to a dead worker and may be taken over.
 LEASE = timedelta(minutes=15)
 FILE_TITLE = "Детализация"
-
-
-# Told after each committed change of an order: (subscriber_id, order_id).
-Notify = Callable[[int, int], Awaitable[None]]
 # Sends the delivery message of an order that became READY (after the commit).
 Deliver = Callable[[int], Awaitable[None]]
 
@@ -98,18 +96,9 @@ async def _render_claimed(
     renderer = renderer_for(order.format)
     key = f"{order.subscriber_id}/{order.id}-{secrets.token_hex(8)}.{renderer.extension}"
     temporary = storage.temporary(key)
-
-    async def progress(rows: int) -> None:
-        share = min(rows / report.estimated_rows, 0.99)
-        still = await DetailOrder.filter(id=order_id, status=DetailOrderStatus.RENDERING).update(
-            progress=share, updated_at=now
-        )
-        if not still:
-            raise Canceled
-        await notify(order.subscriber_id, order_id)
-
     try:
         with temporary.open("wb") as out:
+            progress = _progress(order, report.estimated_rows, now, notify)
             rows = await renderer.render(report, out, progress)
         size, digest = _measure(temporary)
         storage.commit(temporary, key)
@@ -148,6 +137,21 @@ async def _render_claimed(
         if not await Document.filter(order_id=order_id, storage_key=key).exists():
             storage.delete(key)
     return True
+
+
+def _progress(order: DetailOrder, estimated_rows: int, now: datetime, notify: Notify) -> Progress:
+    """Records the share of rows written; Canceled when the order left RENDERING meanwhile."""
+
+    async def progress(rows: int) -> None:
+        share = min(rows / estimated_rows, 0.99)
+        still = await DetailOrder.filter(id=order.id, status=DetailOrderStatus.RENDERING).update(
+            progress=share, updated_at=now
+        )
+        if not still:
+            raise Canceled
+        await notify(order.subscriber_id, order.id)
+
+    return progress
 
 
 def _delivery_after_ready(order: DetailOrder) -> dict[str, DeliveryStatus]:

@@ -23,9 +23,9 @@ from detalka.adapters.mailer import (
     report_email,
 )
 from detalka.adapters.storage import FileStorage
-from detalka.jobs.rendering import Notify
 from detalka.models import DetailOrder, Document, EmailDelivery
 from detalka.models.enums import DeliveryMethod, DeliveryStatus, DetailOrderStatus
+from detalka.resolvers.orders import Notify
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6  # with Dramatiq's exponential backoff from 30 s: about half an hour

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from detalka.jobs.report import Cell, Column, ColumnKind, ExpenseChart, Header, Report, Section
 from detalka.models import (
     Balance,
     DetailOrder,
@@ -19,7 +18,8 @@ from detalka.models import (
     Subscriber,
     UsageRecord,
 )
-from detalka.models.enums import ReportSection, UsageKind
+from detalka.models.enums import ExpenseCategory, ReportSection, UsageKind
+from detalka.models.expenses import ExpensesView, expenses
 from detalka.models.money import from_kopecks
 from detalka.models.queries import (
     count_payments,
@@ -29,7 +29,7 @@ from detalka.models.queries import (
     usage_page,
 )
 from detalka.periods import Period, month_of
-from detalka.resolvers.overview import ExpenseCategory, ExpensesView, expenses
+from detalka.reports.report import Cell, Column, ColumnKind, ExpenseChart, Header, Report, Section
 
 PAGE = 1000
 Row = TypeVar("Row", UsageRecord, Payment)

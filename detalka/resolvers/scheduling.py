@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from detalka.jobs.rendering import Notify
 from detalka.models import DetailOrder, DetailSchedule
 from detalka.models.enums import DeliveryMethod, DeliveryStatus, ScheduleFrequency
+from detalka.resolvers.orders import Notify
 
 log = logging.getLogger(__name__)
 RUN_AT = time(1, 0)  # local time on the first day of the next period

@@ -17,17 +17,8 @@ from decimal import Decimal
 from html import escape
 from typing import BinaryIO
 
-from detalka.jobs.renderers import (
-    REPORT_TITLE,
-    RowCounter,
-    human_cell,
-    human_date,
-    human_header,
-    human_money,
-    report_title,
-    total_kind,
-)
-from detalka.jobs.report import (
+from detalka.models.enums import ReportFormat
+from detalka.reports.report import (
     Cell,
     Column,
     ColumnKind,
@@ -37,7 +28,16 @@ from detalka.jobs.report import (
     Report,
     Section,
 )
-from detalka.models.enums import ReportFormat
+from detalka.reports.writing import (
+    REPORT_TITLE,
+    RowCounter,
+    human_cell,
+    human_date,
+    human_header,
+    human_money,
+    report_title,
+    total_kind,
+)
 
 _STYLE = """
 :root { color-scheme: light; }

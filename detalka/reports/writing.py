@@ -1,40 +1,16 @@
-"""What the four report renderers share, and ``renderer_for``, which picks one by format.
-
-A format's module is imported on first use, so a worker that renders only CSV never loads
-reportlab or openpyxl (and the format modules can import the helpers below without a cycle).
-"""
+"""What the four report writers share: the row counter, the kind of a total, and values
+written out for people (Russian conventions, for HTML, PDF and the XLSX summary sheet)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from detalka.jobs.report import Cell, ColumnKind, Header, Progress, Renderer
-from detalka.models.enums import ReportFormat
+from detalka.reports.report import Cell, ColumnKind, Header, Progress
 
 PROGRESS_EVERY = 1000  # data rows between two progress calls
 REPORT_TITLE = "Детализация счёта"
 NBSP = "\u00a0"  # keeps «1 234,56 ₽» on one line in HTML and PDF
-
-
-def renderer_for(format: ReportFormat) -> Renderer:
-    if format is ReportFormat.CSV:
-        from detalka.jobs.render_csv import CsvRenderer
-
-        return CsvRenderer()
-    if format is ReportFormat.XLSX:
-        from detalka.jobs.render_xlsx import XlsxRenderer
-
-        return XlsxRenderer()
-    if format is ReportFormat.HTML:
-        from detalka.jobs.render_html import HtmlRenderer
-
-        return HtmlRenderer()
-    if format is ReportFormat.PDF:
-        from detalka.jobs.render_pdf import PdfRenderer
-
-        return PdfRenderer()
-    raise ValueError(f"no renderer for {format!r}")
 
 
 class RowCounter:
