@@ -6,11 +6,15 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from tortoise.exceptions import DBConnectionError
 
 from detalka.db import apply_migrations, database
 from detalka.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from detalka.jobs.app import Jobs
 
 DEMO_LOGIN = ("+79001234567", "MOW", "demo-password")
 
@@ -47,13 +51,19 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="distributed mode: run one Dramatiq worker process")
     worker.add_argument("--threads", type=_positive, default=4)
+    worker.add_argument(
+        "--wait",
+        type=_positive,
+        default=30,
+        help="seconds to wait for the database and broker at start-up before giving up",
+    )
     worker.set_defaults(command=cmd_worker)
 
     scheduler = sub.add_parser(
         "scheduler",
         help="distributed mode: send the minutely messages (due schedules, reaper, purge)",
     )
-    scheduler.add_argument("--every", type=_positive, default=60, help="seconds between rounds")
+    scheduler.add_argument("--every", type=_positive, default=30, help="seconds between rounds")
     scheduler.add_argument("--once", action="store_true", help="one round, then exit (cron)")
     scheduler.set_defaults(command=cmd_scheduler)
 
@@ -116,6 +126,9 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from detalka.jobs.runtime import WorkerProcess
 
     jobs = Jobs.for_settings(settings)
+    # Consume nothing until the database and the broker answer: a worker that cannot
+    # reach them would take messages only to fail them.
+    asyncio.run(wait_for_dependencies(settings, jobs, args.wait))
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -123,6 +136,28 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Worker up: {args.threads} threads on {settings.broker_url}", flush=True)
         stop.wait()
     return 0
+
+
+async def wait_for_dependencies(settings: Settings, jobs: Jobs, wait_s: float) -> None:
+    """Return once the database and the broker answer; StartupError after ``wait_s``."""
+    from detalka.jobs import probes
+
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while True:
+        answers: dict[str, str] = {}
+        try:
+            async with database(settings):
+                answers["database"] = (await probes.run({"database": probes.database}))["database"]
+        except Exception as exc:  # could not even open it
+            answers["database"] = f"{type(exc).__name__}: {exc}"
+        answers.update(await probes.run({"broker": probes.broker_probe(jobs.broker)}))
+        failing = {name: why for name, why in answers.items() if why != "ok"}
+        if not failing:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            why = "; ".join(f"{name}: {reason}" for name, reason in failing.items())
+            raise StartupError(f"not starting, cannot reach {why}")
+        await asyncio.sleep(1)
 
 
 def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:

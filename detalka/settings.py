@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=list)
     # A live subscription re-reads the database this often when no event woke it.
     subscription_poll_seconds: float = Field(default=15.0, gt=0, le=300)
+    # A render's claim: renewed every third of it; a dead worker's order is taken over
+    # this long after its last heartbeat.
+    render_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:

@@ -54,6 +54,7 @@ class Jobs:
             sms=sms or sms_sender(settings.sms_gateway_url, settings.outbox_dir),
             events=events or event_bus(settings.events_url),
             document_ttl=timedelta(hours=settings.document_ttl_hours),
+            lease=timedelta(seconds=settings.render_lease_seconds),
         )
         register(dependencies)
         return cls(dependencies.broker, dependencies.events)

@@ -48,6 +48,7 @@ class Dependencies:
     sms: SmsSender
     events: EventBus
     document_ttl: timedelta
+    lease: timedelta = timedelta(seconds=30)  # of a render, renewed by its heartbeat
 
     async def notify(self, subscriber_id: int, order_id: int) -> None:
         """Told after each committed change of an order: wakes its subscribers up."""

@@ -23,6 +23,7 @@ from detalka.adapters.mailer import (
     report_email,
 )
 from detalka.adapters.storage import FileStorage
+from detalka.clock import Clock
 from detalka.models import DetailOrder, Document, EmailDelivery
 from detalka.models.enums import DeliveryMethod, DeliveryStatus, DetailOrderStatus
 from detalka.resolvers.orders import Notify
@@ -52,7 +53,8 @@ class MailSetup:
     public_url: str
 
 
-async def deliver_order(order_id: int, setup: MailSetup, now: datetime, notify: Notify) -> Outcome:
+async def deliver_order(order_id: int, setup: MailSetup, clock: Clock, notify: Notify) -> Outcome:
+    now = clock.now()
     order = await DetailOrder.get_or_none(id=order_id).select_related("subscriber")
     if order is None or order.delivery != DeliveryMethod.EMAIL:
         return Outcome.NOT_DUE
@@ -106,6 +108,7 @@ async def deliver_order(order_id: int, setup: MailSetup, now: datetime, notify: 
             return Outcome.FAILED
         log.warning("email of order %s: attempt %d failed, retrying: %s", order_id, attempts, exc)
         raise RetryLater(str(exc)) from exc
+    now = clock.now()  # when the server took it, not when the claim was made
     await EmailDelivery.filter(id=delivery.id).update(
         sent_at=now, claimed_until=None, last_error=None
     )
@@ -127,16 +130,27 @@ async def _settle(
         await notify(order.subscriber_id, order.id)
 
 
-async def deliveries_to_resend(now: datetime, grace: timedelta = timedelta(hours=1)) -> list[int]:
-    """READY email orders still PENDING long after they became ready: a lost message.
+# A READY email order with no attempt yet this long after READY lost its message (a broker
+# that restarted empty); one whose attempts have begun is left to the retries' backoff
+# for RETRYING_GRACE, so the reaper does not add attempts to a delivery being retried.
+UNTRIED_GRACE = timedelta(seconds=30)
+RETRYING_GRACE = timedelta(hours=1)
 
-    The grace outlasts the retries' backoff, so the reaper does not add attempts to a
-    delivery that is still being retried.
-    """
+
+async def deliveries_to_resend(now: datetime) -> list[int]:
+    """READY email orders still PENDING: never tried soon after READY, or long after."""
     stuck = await DetailOrder.filter(
         status=DetailOrderStatus.READY,
         delivery=DeliveryMethod.EMAIL,
         delivery_status=DeliveryStatus.PENDING,
-        ready_at__lt=now - grace,
+        ready_at__lt=now - UNTRIED_GRACE,
     ).values_list("id", flat=True)
-    return [int(str(i)) for i in stuck]
+    ids = [int(str(i)) for i in stuck]
+    tried = await EmailDelivery.filter(order_id__in=ids, attempts__gt=0).values_list(
+        "order_id", flat=True
+    )
+    started = {int(str(i)) for i in tried}
+    long_ago = await DetailOrder.filter(
+        id__in=list(started), ready_at__lt=now - RETRYING_GRACE
+    ).values_list("id", flat=True)
+    return sorted(set(ids) - started | {int(str(i)) for i in long_ago})

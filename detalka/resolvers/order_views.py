@@ -67,6 +67,18 @@ async def order_ids_in_motion(subscriber_id: int) -> list[int]:
     return [int(str(i)) for i in rows]
 
 
+async def order_ids_changed_since(subscriber_id: int, since: datetime) -> list[int]:
+    """Orders that changed after ``since``, ended ones included, in the order they changed
+    (a stream that resumes replays what it missed while away)."""
+    rows = (
+        await DetailOrder.filter(subscriber_id=subscriber_id, updated_at__gt=since)
+        .order_by("updated_at", "id")
+        .limit(100)
+        .values_list("id", flat=True)
+    )
+    return [int(str(i)) for i in rows]
+
+
 async def newest_order_id(subscriber_id: int) -> int:
     """The highest order id the subscriber has, 0 without orders."""
     ids = await DetailOrder.filter(subscriber_id=subscriber_id).values_list("id", flat=True)
