@@ -52,6 +52,18 @@ def _parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="distributed mode: run one Dramatiq worker process")
     worker.add_argument("--threads", type=_positive, default=4)
     worker.add_argument(
+        "--queues",
+        type=_queues,
+        default=None,
+        help="comma-separated queues to consume: render, mail, sms, housekeeping (default: all)",
+    )
+    worker.add_argument(
+        "--shutdown-timeout",
+        type=_positive,
+        default=600,
+        help="seconds a SIGTERM waits for the messages in progress to finish",
+    )
+    worker.add_argument(
         "--wait",
         type=_positive,
         default=30,
@@ -83,6 +95,19 @@ def _parser() -> argparse.ArgumentParser:
 def _add_listen_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+
+
+def _queues(value: str) -> set[str]:
+    from detalka.jobs.registry import ALL_QUEUES
+
+    chosen = {q.strip() for q in value.split(",") if q.strip()}
+    unknown = chosen - set(ALL_QUEUES)
+    if not chosen or unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown queue(s) {', '.join(sorted(unknown)) or '(none)'}; "
+            f"choose from {', '.join(ALL_QUEUES)}"
+        )
+    return chosen
 
 
 def _positive(value: str) -> int:
@@ -132,9 +157,15 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    with WorkerProcess(jobs.broker, threads=args.threads):
-        print(f"Worker up: {args.threads} threads on {settings.broker_url}", flush=True)
+    queues = args.queues
+    worker = WorkerProcess(
+        jobs.broker, threads=args.threads, queues=queues, shutdown_timeout_s=args.shutdown_timeout
+    )
+    with worker:
+        shown = ",".join(sorted(queues)) if queues else "all queues"
+        print(f"Worker up: {args.threads} threads, {shown}, on {settings.broker_url}", flush=True)
         stop.wait()
+        print("Worker stopping: finishing the messages in progress", flush=True)
     return 0
 
 

@@ -78,10 +78,27 @@ ACTORS: dict[ActorBody, dict[str, Any]] = {
 }
 
 
+# Each kind on a queue of its own, so that a password SMS (good for 10 minutes) never waits
+# behind renders, nor an email behind them; `detalka worker --queues` picks what a process
+# consumes. The queue is part of the actor: whoever sends (the API, the reaper, the
+# scheduler) routes by kind without knowing of queues.
+QUEUES: dict[ActorBody, str] = {
+    actors.render_detail_order: "render",
+    actors.deliver_detail_order: "mail",
+    actors.send_sms: "sms",
+    actors.run_due_schedules: "housekeeping",
+    actors.purge_expired_documents: "housekeeping",
+    actors.reap_stuck_orders: "housekeeping",
+}
+ALL_QUEUES = sorted(set(QUEUES.values()))
+
+
 def register(dependencies: Dependencies) -> None:
     """Declare every actor on ``dependencies.broker``, which then holds the dependencies."""
     broker = dependencies.broker
     broker.add_middleware(WorkerDependencies(dependencies))
     for body, options in ACTORS.items():
-        declare = dramatiq.actor(broker=broker, actor_name=body.__name__, **options)
+        declare = dramatiq.actor(
+            broker=broker, actor_name=body.__name__, queue_name=QUEUES[body], **options
+        )
         declare(in_worker_database(broker, body))
