@@ -14,7 +14,7 @@ from detalka.jobs.registry import ALL_QUEUES, QUEUES
 from detalka.jobs.runtime import WorkerProcess
 from detalka.models import DetailOrder
 from detalka.settings import Settings
-from tests.ordering import NOW, open_ordering, pk_of, subscriber_with_history
+from tests.ordering import NOW, global_id, open_ordering, pk_of, subscriber_with_history
 from tests.signin_fixtures import MovableClock
 
 
