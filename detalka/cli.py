@@ -27,7 +27,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command: Callable[[Settings, argparse.Namespace], int] = args.command
     try:
-        return command(load_settings(), args)
+        settings = load_settings()
+        if command in {cmd_api, cmd_worker, cmd_scheduler, cmd_serve}:
+            from detalka.adapters.logs import configure_logging
+
+            configure_logging(settings.log_level, json_lines=settings.log_format == "json")
+        return command(settings, args)
     except (ConfigError, StartupError) as exc:
         print(f"detalka: {exc}", file=sys.stderr)
         return 2
@@ -63,6 +68,13 @@ def _parser() -> argparse.ArgumentParser:
         default=600,
         help="seconds a SIGTERM waits for the messages in progress to finish",
     )
+    worker.add_argument(
+        "--metrics-port",
+        type=int,
+        default=0,
+        help="serve /metrics and /healthz on this port (0: off)",
+    )
+    worker.add_argument("--metrics-host", default="127.0.0.1")
     worker.add_argument(
         "--wait",
         type=_positive,
@@ -161,11 +173,18 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     worker = WorkerProcess(
         jobs.broker, threads=args.threads, queues=queues, shutdown_timeout_s=args.shutdown_timeout
     )
+    http = None
+    if args.metrics_port:
+        from detalka.jobs import worker_http
+
+        http = worker_http.serve(jobs.broker, args.metrics_host, args.metrics_port)
     with worker:
         shown = ",".join(sorted(queues)) if queues else "all queues"
         print(f"Worker up: {args.threads} threads, {shown}, on {settings.broker_url}", flush=True)
         stop.wait()
         print("Worker stopping: finishing the messages in progress", flush=True)
+    if http is not None:
+        http.shutdown()
     return 0
 
 
@@ -262,7 +281,13 @@ def _run_api(settings: Settings, args: argparse.Namespace) -> int:
     from detalka.web.app import create_app
 
     settings = with_listen_url(settings, args.host, args.port)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # the root logger configured in main(): JSON lines
+    )
     return 0
 
 

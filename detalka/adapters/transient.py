@@ -33,7 +33,13 @@ _TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
 def _transient_names() -> tuple[str, ...]:
     # dramatiq and pika are imported by the worker anyway; matching by name keeps this
     # module light for the API process.
-    return ("dramatiq.errors.ConnectionError", "pika.exceptions.AMQPConnectionError")
+    # obstore's GenericError is what an S3 endpoint that is away (refused, timed out,
+    # 5xx after the client's retries) gives.
+    return (
+        "dramatiq.errors.ConnectionError",
+        "pika.exceptions.AMQPConnectionError",
+        "obstore.exceptions.GenericError",
+    )
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
@@ -59,3 +60,17 @@ async def run(probes: dict[str, Probe]) -> dict[str, str]:
 
     answers = await asyncio.gather(*(one(p) for p in probes.values()))
     return dict(zip(probes, answers, strict=True))
+
+
+def queue_depths(broker: dramatiq.Broker) -> dict[str, int]:
+    """Messages waiting in each of the broker's queues (blocking: call off the loop)."""
+    depths: dict[str, int] = {}
+    any_broker: Any = broker
+    for queue in sorted(broker.get_declared_queues()):
+        if isinstance(broker, StubBroker):
+            depths[queue] = broker.queues[queue].qsize()
+        elif getattr(broker, "client", None) is not None:  # RedisBroker: a list per queue
+            depths[queue] = int(any_broker.client.llen(f"{any_broker.namespace}:{queue}"))
+        else:  # RabbitmqBroker: (ready, delayed, dead)
+            depths[queue] = int(any_broker.get_queue_message_counts(queue)[0])
+    return depths

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -22,9 +23,11 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO, Middleware
 from tortoise.context import TortoiseContext, _current_context
 
+from detalka.adapters import metrics
 from detalka.adapters.events import EventBus, publish_quietly
+from detalka.adapters.logs import request_id
 from detalka.adapters.sms import SmsSender
-from detalka.adapters.storage import FileStorage
+from detalka.adapters.storage import Storage
 from detalka.clock import Clock
 from detalka.db import tortoise_config
 from detalka.resolvers.delivery import MailSetup
@@ -43,7 +46,7 @@ class Dependencies:
 
     broker: dramatiq.Broker
     clock: Clock
-    storage: FileStorage
+    storage: Storage
     mail: MailSetup
     sms: SmsSender
     events: EventBus
@@ -104,6 +107,40 @@ class WorkerDatabase(Middleware):
         return context
 
 
+class Observed(Middleware):
+    """Per message: the request id of whoever sent it (message options) made current while
+    it runs, and the worker's metrics (outcome, duration, in progress)."""
+
+    def before_enqueue(self, broker: dramatiq.Broker, message: Any, delay: Any) -> None:
+        rid = request_id.get()
+        if rid is not None:
+            message.options.setdefault("request_id", rid)
+
+    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        request_id.set(message.options.get("request_id"))
+        message.options["_started"] = time.monotonic()
+        metrics.MESSAGES_IN_PROGRESS.labels(message.actor_name).inc()
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: Any,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        actor = message.actor_name
+        metrics.MESSAGES_IN_PROGRESS.labels(actor).dec()
+        metrics.MESSAGES.labels(actor, "ok" if exception is None else "error").inc()
+        started = message.options.pop("_started", None)
+        if started is not None:
+            metrics.MESSAGE_SECONDS.labels(actor).observe(time.monotonic() - started)
+        request_id.set(None)
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        self.after_process_message(broker, message)
+
+
 def make_broker(settings: Settings) -> dramatiq.Broker:
     scheme = urlsplit(settings.broker_url).scheme
     broker: dramatiq.Broker
@@ -125,6 +162,7 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
         broker = RabbitmqBroker(url=settings.broker_url)
     broker.add_middleware(AsyncIO())
     broker.add_middleware(WorkerDatabase(settings))
+    broker.add_middleware(Observed())
     return broker
 
 

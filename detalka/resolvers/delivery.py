@@ -16,13 +16,15 @@ from enum import StrEnum
 
 from tortoise.expressions import F, Q
 
+from detalka.adapters import metrics
 from detalka.adapters.mailer import (
+    ATTACHMENT_LIMIT,
     Mailer,
     PermanentMailError,
     TemporaryMailError,
     report_email,
 )
-from detalka.adapters.storage import FileStorage
+from detalka.adapters.storage import Storage
 from detalka.clock import Clock
 from detalka.models import DetailOrder, Document, EmailDelivery
 from detalka.models.enums import DeliveryMethod, DeliveryStatus, DetailOrderStatus
@@ -48,7 +50,7 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class MailSetup:
     mailer: Mailer
-    storage: FileStorage
+    storage: Storage
     sender: str
     public_url: str
 
@@ -87,7 +89,7 @@ async def deliver_order(order_id: int, setup: MailSetup, clock: Clock, notify: N
         recipient=order.email,
         msisdn=order.subscriber.msisdn,
         period=f"{order.period_from:%d.%m.%Y}–{order.period_to:%d.%m.%Y}",
-        file_path=setup.storage.path(document.storage_key),
+        attachment=await _attachment(setup.storage, document),
         file_name=document.file_name,
         content_type=document.content_type,
         download_url=f"{setup.public_url.rstrip('/')}/files/{document.download_token}",
@@ -96,13 +98,16 @@ async def deliver_order(order_id: int, setup: MailSetup, clock: Clock, notify: N
     try:
         await setup.mailer.send(message)
     except PermanentMailError as exc:
+        metrics.DELIVERY_FAILURES.labels("permanent").inc()
         await _release(delivery.id, str(exc))
         reason = f"Почтовый сервер не принял письмо для {order.email}. Проверьте адрес."
         await _settle(order, DeliveryStatus.FAILED, reason, now, notify)
         return Outcome.FAILED
     except (TemporaryMailError, OSError) as exc:
+        metrics.DELIVERY_FAILURES.labels("temporary").inc()
         await _release(delivery.id, str(exc))
         if attempts >= MAX_ATTEMPTS:
+            metrics.DELIVERY_FAILURES.labels("given_up").inc()
             reason = "Не удалось отправить письмо: почтовый сервер недоступен. Файл ждёт в архиве."
             await _settle(order, DeliveryStatus.FAILED, reason, now, notify)
             return Outcome.FAILED
@@ -114,6 +119,13 @@ async def deliver_order(order_id: int, setup: MailSetup, clock: Clock, notify: N
     )
     await _settle(order, DeliveryStatus.SENT, None, now, notify)
     return Outcome.SENT
+
+
+async def _attachment(storage: Storage, document: Document) -> bytes | None:
+    """The file to attach, or None past the attachment limit (the email gives a link)."""
+    if document.size_bytes > ATTACHMENT_LIMIT:
+        return None
+    return await storage.read(document.storage_key)
 
 
 async def _release(delivery_id: int, error: str) -> None:

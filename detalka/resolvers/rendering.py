@@ -7,9 +7,11 @@ order FAILED (``detalka.adapters.transient``). Every write takes its time when i
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,7 +19,8 @@ from pathlib import Path
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from detalka.adapters.storage import FileStorage
+from detalka.adapters import metrics
+from detalka.adapters.storage import Storage
 from detalka.adapters.transient import is_transient
 from detalka.clock import Clock
 from detalka.models import DetailOrder, Document
@@ -49,7 +52,7 @@ async def _nothing(*_: int) -> None:
 async def render_order(
     order_id: int,
     *,
-    storage: FileStorage,
+    storage: Storage,
     clock: Clock,
     document_ttl: timedelta,
     lease: timedelta = LEASE,
@@ -107,12 +110,13 @@ async def _fail(claim: Claim, clock: Clock, reason: str) -> None:
 async def _render_claimed(
     claim: Claim,
     *,
-    storage: FileStorage,
+    storage: Storage,
     clock: Clock,
     document_ttl: timedelta,
     progress: Callable[[int], Progress],
 ) -> bool:
     order = claim.order
+    started = time.monotonic()
     report = await build_report(order, clock.now())
     renderer = renderer_for(order.format)
     key = f"{order.subscriber_id}/{order.id}-{secrets.token_hex(8)}.{renderer.extension}"
@@ -120,8 +124,8 @@ async def _render_claimed(
     try:
         with temporary.open("wb") as out:
             rows = await renderer.render(report, out, progress(report.estimated_rows))
-        size, digest = _measure(temporary)
-        storage.commit(temporary, key)
+        size, digest = await asyncio.to_thread(_measure, temporary)
+        await storage.save(temporary, key)
         async with in_transaction():
             now = clock.now()  # READY, the document and its expiry: the moment it is done
             ready = await DetailOrder.filter(claim.mine()).update(
@@ -147,13 +151,23 @@ async def _render_claimed(
                 created_at=now,
                 expires_at=now + document_ttl,
             )
+        elapsed = time.monotonic() - started
+        metrics.RENDER_SECONDS.labels(str(order.format)).observe(elapsed)
+        metrics.RENDER_ROWS_PER_SECOND.labels(str(order.format)).observe(rows / max(elapsed, 1e-6))
     finally:
         # Whatever happened, no temporary file stays; a file of an order that did not
         # become READY goes too.
         temporary.unlink(missing_ok=True)
         if not await _kept(order.id, key):
-            storage.delete(key)
+            await _forget(storage, key)
     return True
+
+
+async def _forget(storage: Storage, key: str) -> None:
+    try:
+        await storage.remove(key)
+    except Exception:  # the store is away: an orphan object costs less than a lost one
+        log.warning("could not delete %s", key)
 
 
 async def _kept(order_id: int, key: str) -> bool:
@@ -208,13 +222,13 @@ def file_name(msisdn: str, order: DetailOrder, extension: str) -> str:
 
 
 async def purge_expired_documents(
-    storage: FileStorage, now: datetime, notify: Notify = _nothing
+    storage: Storage, now: datetime, notify: Notify = _nothing
 ) -> int:
     """Delete files past their 72 hours; their orders read EXPIRED. Returns files purged."""
     purged = 0
     expired = await Document.filter(expires_at__lte=now, deleted_at=None).select_related("order")
     for document in expired:
-        storage.delete(document.storage_key)
+        await storage.remove(document.storage_key)
         async with in_transaction():
             taken = await Document.filter(id=document.id, deleted_at=None).update(deleted_at=now)
             if taken:
