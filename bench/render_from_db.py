@@ -29,6 +29,7 @@ from pathlib import Path
 
 import asyncpg
 
+from detalka.clock import FixedClock
 from detalka.db import apply_migrations, open_database
 from detalka.settings import Settings
 
@@ -111,7 +112,10 @@ async def child(settings: Settings, subscriber_id: int, fmt: str) -> dict[str, f
         )
         started = time.perf_counter()
         made = await render_order(
-            order.id, storage=FileStorage(settings.files_dir), now=NOW, document_ttl=timedelta(1)
+            order.id,
+            storage=FileStorage(settings.files_dir),
+            clock=FixedClock(NOW),
+            document_ttl=timedelta(1),
         )
         elapsed = time.perf_counter() - started
         assert made, "the order was not rendered"

@@ -6,11 +6,15 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from tortoise.exceptions import DBConnectionError
 
 from detalka.db import apply_migrations, database
 from detalka.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from detalka.jobs.app import Jobs
 
 DEMO_LOGIN = ("+79001234567", "MOW", "demo-password")
 
@@ -23,7 +27,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command: Callable[[Settings, argparse.Namespace], int] = args.command
     try:
-        return command(load_settings(), args)
+        settings = load_settings()
+        if command in {cmd_api, cmd_worker, cmd_scheduler, cmd_serve}:
+            from detalka.adapters.logs import configure_logging
+
+            configure_logging(settings.log_level, json_lines=settings.log_format == "json")
+        return command(settings, args)
     except (ConfigError, StartupError) as exc:
         print(f"detalka: {exc}", file=sys.stderr)
         return 2
@@ -47,13 +56,38 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="distributed mode: run one Dramatiq worker process")
     worker.add_argument("--threads", type=_positive, default=4)
+    worker.add_argument(
+        "--queues",
+        type=_queues,
+        default=None,
+        help="comma-separated queues to consume: render, mail, sms, housekeeping (default: all)",
+    )
+    worker.add_argument(
+        "--shutdown-timeout",
+        type=_positive,
+        default=600,
+        help="seconds a SIGTERM waits for the messages in progress to finish",
+    )
+    worker.add_argument(
+        "--metrics-port",
+        type=int,
+        default=0,
+        help="serve /metrics and /healthz on this port (0: off)",
+    )
+    worker.add_argument("--metrics-host", default="127.0.0.1")
+    worker.add_argument(
+        "--wait",
+        type=_positive,
+        default=30,
+        help="seconds to wait for the database and broker at start-up before giving up",
+    )
     worker.set_defaults(command=cmd_worker)
 
     scheduler = sub.add_parser(
         "scheduler",
         help="distributed mode: send the minutely messages (due schedules, reaper, purge)",
     )
-    scheduler.add_argument("--every", type=_positive, default=60, help="seconds between rounds")
+    scheduler.add_argument("--every", type=_positive, default=30, help="seconds between rounds")
     scheduler.add_argument("--once", action="store_true", help="one round, then exit (cron)")
     scheduler.set_defaults(command=cmd_scheduler)
 
@@ -73,6 +107,19 @@ def _parser() -> argparse.ArgumentParser:
 def _add_listen_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+
+
+def _queues(value: str) -> set[str]:
+    from detalka.jobs.registry import ALL_QUEUES
+
+    chosen = {q.strip() for q in value.split(",") if q.strip()}
+    unknown = chosen - set(ALL_QUEUES)
+    if not chosen or unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown queue(s) {', '.join(sorted(unknown)) or '(none)'}; "
+            f"choose from {', '.join(ALL_QUEUES)}"
+        )
+    return chosen
 
 
 def _positive(value: str) -> int:
@@ -116,13 +163,51 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from detalka.jobs.runtime import WorkerProcess
 
     jobs = Jobs.for_settings(settings)
+    # Consume nothing until the database and the broker answer: a worker that cannot
+    # reach them would take messages only to fail them.
+    asyncio.run(wait_for_dependencies(settings, jobs, args.wait))
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    with WorkerProcess(jobs.broker, threads=args.threads):
-        print(f"Worker up: {args.threads} threads on {settings.broker_url}", flush=True)
+    queues = args.queues
+    worker = WorkerProcess(
+        jobs.broker, threads=args.threads, queues=queues, shutdown_timeout_s=args.shutdown_timeout
+    )
+    http = None
+    if args.metrics_port:
+        from detalka.jobs import worker_http
+
+        http = worker_http.serve(jobs.broker, args.metrics_host, args.metrics_port)
+    with worker:
+        shown = ",".join(sorted(queues)) if queues else "all queues"
+        print(f"Worker up: {args.threads} threads, {shown}, on {settings.broker_url}", flush=True)
         stop.wait()
+        print("Worker stopping: finishing the messages in progress", flush=True)
+    if http is not None:
+        http.shutdown()
     return 0
+
+
+async def wait_for_dependencies(settings: Settings, jobs: Jobs, wait_s: float) -> None:
+    """Return once the database and the broker answer; StartupError after ``wait_s``."""
+    from detalka.jobs import probes
+
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while True:
+        answers: dict[str, str] = {}
+        try:
+            async with database(settings):
+                answers["database"] = (await probes.run({"database": probes.database}))["database"]
+        except Exception as exc:  # could not even open it
+            answers["database"] = f"{type(exc).__name__}: {exc}"
+        answers.update(await probes.run({"broker": probes.broker_probe(jobs.broker)}))
+        failing = {name: why for name, why in answers.items() if why != "ok"}
+        if not failing:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            why = "; ".join(f"{name}: {reason}" for name, reason in failing.items())
+            raise StartupError(f"not starting, cannot reach {why}")
+        await asyncio.sleep(1)
 
 
 def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
@@ -196,7 +281,13 @@ def _run_api(settings: Settings, args: argparse.Namespace) -> int:
     from detalka.web.app import create_app
 
     settings = with_listen_url(settings, args.host, args.port)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # the root logger configured in main(): JSON lines
+    )
     return 0
 
 

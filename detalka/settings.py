@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from detalka.adapters.storage import FileStorage, S3Options, S3Storage, storage_for
+
 # The development secret is public on purpose: production refuses to start with it.
 DEFAULT_SECRET = "detalka-development-secret-do-not-use-in-production"
 
@@ -34,9 +36,20 @@ class Settings(BaseSettings):
     database_url: str = ""
     broker_url: str = "memory://"
     events_url: str = "memory://"
+    # Names the Redis events channel (with the URL's database index): deployments sharing
+    # one Redis never wake each other's subscribers.
+    events_prefix: str = Field(default="detalka", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     smtp_url: str | None = None
     mail_from: str = "Детализация счёта <no-reply@detalka.local>"
     sms_gateway_url: str | None = None
+    # Report files: file:///path (default: <data dir>/files) or s3://bucket/prefix.
+    storage_url: str = ""
+    s3_endpoint_url: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
     captcha: Literal["image", "disabled"] = "image"
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     graphiql: bool | None = None
@@ -47,6 +60,9 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=list)
     # A live subscription re-reads the database this often when no event woke it.
     subscription_poll_seconds: float = Field(default=15.0, gt=0, le=300)
+    # A render's claim: renewed every third of it; a dead worker's order is taken over
+    # this long after its last heartbeat.
+    render_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:
@@ -69,6 +85,16 @@ class Settings(BaseSettings):
         return self.data_dir / "files"
 
     @property
+    def files_url(self) -> str:
+        """Where report files go: ``DETALKA_STORAGE_URL``, else ``<data dir>/files``."""
+        return self.storage_url or f"file://{self.files_dir.resolve()}"
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Where a worker renders before uploading to object storage."""
+        return self.data_dir / "scratch"
+
+    @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
 
@@ -77,6 +103,9 @@ class Settings(BaseSettings):
         _check_scheme("DETALKA_DATABASE_URL", self.database_url, set(DATABASE_SCHEMES))
         _check_scheme("DETALKA_BROKER_URL", self.broker_url, BROKER_SCHEMES)
         _check_scheme("DETALKA_EVENTS_URL", self.events_url, EVENTS_SCHEMES)
+        _check_scheme("DETALKA_STORAGE_URL", self.files_url, {"file", "s3"})
+        if self.storage_url.startswith("s3://") and not urlsplit(self.storage_url).netloc:
+            raise ConfigError("DETALKA_STORAGE_URL: s3:// needs a bucket, s3://bucket/prefix")
         if self.smtp_url:
             _check_scheme("DETALKA_SMTP_URL", self.smtp_url, SMTP_SCHEMES)
         if self.sms_gateway_url:
@@ -125,3 +154,15 @@ def load_settings() -> Settings:
         raise ConfigError(f"DETALKA_{field.upper()}: {first['msg']}") from None
     settings.check()
     return settings
+
+
+def storage_of(settings: Settings) -> FileStorage | S3Storage:
+    """The report file store the settings name (``DETALKA_STORAGE_URL``)."""
+    secret = settings.s3_secret_access_key
+    options = S3Options(
+        endpoint_url=settings.s3_endpoint_url,
+        access_key_id=settings.s3_access_key_id,
+        secret_access_key=secret.get_secret_value() if secret else None,
+        region=settings.s3_region,
+    )
+    return storage_for(settings.files_url, settings.scratch_dir, options)

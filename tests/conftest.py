@@ -152,7 +152,8 @@ def amqp_url() -> Iterator[str]:
             pytest.fail(f"RabbitMQ is not reachable at {url}: {exc}")
         pytest.skip(f"RabbitMQ is not reachable at {url}: {exc}")
     with connection:
-        for queue in ("default", "default.DQ", "default.XQ"):
+        queues = ("default", "render", "mail", "sms", "housekeeping")
+        for queue in (f"{q}{suffix}" for q in queues for suffix in ("", ".DQ", ".XQ")):
             try:
                 connection.channel().queue_purge(queue)
             except pika.exceptions.ChannelClosedByBroker:  # not declared yet: nothing queued

@@ -20,6 +20,7 @@ from detalka.resolvers.delivery import MailSetup, Outcome, RetryLater, deliver_o
 from detalka.settings import Settings
 from tests.mail import Inbox, free_port
 from tests.ordering import NOW, Ordering, pk_of, working
+from tests.signin_fixtures import MovableClock
 
 
 async def _wait_delivery(ordering: Ordering, order_id: str, *statuses: str) -> Any:
@@ -108,15 +109,15 @@ async def test_a_server_that_is_away_is_retried_then_the_email_goes_once(
     # when the SMTP server is away, the attempt asks for a retry and nothing is settled
     away = _setup(ordering, f"smtp://127.0.0.1:{free_port()}")
     with pytest.raises(RetryLater):
-        await deliver_order(order_id, away, NOW, _quiet)
+        await deliver_order(order_id, away, MovableClock(NOW), _quiet)
     assert (await DetailOrder.get(id=order_id)).delivery_status == "PENDING"
     assert (await EmailDelivery.get(order_id=order_id)).last_error
     # then the retry reaches the server, and one more run sends nothing
     up = _setup(ordering, smtp[1])
-    assert await deliver_order(order_id, up, NOW, _quiet) == Outcome.SENT
-    assert await deliver_order(order_id, up, NOW, _quiet) == Outcome.NOT_DUE
+    assert await deliver_order(order_id, up, MovableClock(NOW), _quiet) == Outcome.SENT
+    assert await deliver_order(order_id, up, MovableClock(NOW), _quiet) == Outcome.NOT_DUE
     await DetailOrder.filter(id=order_id).update(delivery_status="PENDING")
-    assert await deliver_order(order_id, up, NOW, _quiet) == Outcome.ALREADY_SENT
+    assert await deliver_order(order_id, up, MovableClock(NOW), _quiet) == Outcome.ALREADY_SENT
     assert len(inbox.messages) == 1
     assert (await DetailOrder.get(id=order_id)).delivery_status == "SENT"
 
@@ -129,8 +130,8 @@ async def test_after_the_last_attempt_the_delivery_fails_with_a_reason(
     away = _setup(ordering, f"smtp://127.0.0.1:{free_port()}")
     for _ in range(delivery.MAX_ATTEMPTS - 1):
         with pytest.raises(RetryLater):
-            await deliver_order(order_id, away, NOW, _quiet)
-    assert await deliver_order(order_id, away, NOW, _quiet) == Outcome.FAILED
+            await deliver_order(order_id, away, MovableClock(NOW), _quiet)
+    assert await deliver_order(order_id, away, MovableClock(NOW), _quiet) == Outcome.FAILED
     row = await DetailOrder.get(id=order_id)
     assert row.delivery_status == "FAILED" and row.delivery_error
     assert "архиве" in row.delivery_error
@@ -145,7 +146,8 @@ async def test_two_workers_at_once_send_one_email(
     inbox.delay_s = 0.5  # the first sender is still talking to the server
     up = _setup(ordering, smtp[1])
     outcomes = await asyncio.gather(
-        deliver_order(order_id, up, NOW, _quiet), deliver_order(order_id, up, NOW, _quiet)
+        deliver_order(order_id, up, MovableClock(NOW), _quiet),
+        deliver_order(order_id, up, MovableClock(NOW), _quiet),
     )
     assert sorted(outcomes) == sorted([Outcome.SENT, Outcome.BUSY])
     assert len(inbox.messages) == 1
@@ -158,6 +160,13 @@ async def test_a_lost_delivery_message_is_resent_by_the_reaper(
     order_id = await _ready_email_order(ordering)
     ready_at = (await DetailOrder.get(id=order_id)).ready_at
     assert ready_at is not None
+    # a message lost before any attempt (a broker that restarted empty) is re-sent soon
+    assert order_id not in await delivery.deliveries_to_resend(ready_at + timedelta(seconds=10))
+    assert order_id in await delivery.deliveries_to_resend(ready_at + timedelta(minutes=1))
+    # one whose attempts have begun is left to the retries' backoff for an hour
+    await EmailDelivery.create(
+        order_id=order_id, recipient="anna@example.com", message_id=f"lost-{order_id}", attempts=1
+    )
     assert order_id not in await delivery.deliveries_to_resend(ready_at + timedelta(minutes=30))
     assert order_id in await delivery.deliveries_to_resend(ready_at + timedelta(hours=2))
 

@@ -21,14 +21,14 @@ from tests.mail import Inbox, free_port
 
 
 def _report(tmp_path: Path, size: int, recipient: str = "anna@example.com") -> EmailMessage:
-    file_path = tmp_path / "report.pdf"
-    file_path.write_bytes(b"%PDF-1.4 " + b"x" * (size - 9))
+    content = b"%PDF-1.4 " + b"x" * (size - 9)
+    # the use case reads the file from storage only when it is small enough to attach
     return report_email(
         sender="Детализация <noreply@detalka.example>",
         recipient=recipient,
         msisdn="+79161234567",
         period="01.10.2026–31.10.2026",
-        file_path=file_path,
+        attachment=content if size <= ATTACHMENT_LIMIT else None,
         file_name="Детализация +79161234567 01.10.2026–31.10.2026.pdf",
         content_type="application/pdf",
         download_url="https://detalka.example/files/abc",

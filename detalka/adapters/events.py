@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
-CHANNEL = "detalka:order-events"
+CHANNEL = "detalka:order-events"  # the embedded default; see channel_name
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,8 @@ class Fanout:
 class EventBus(Protocol):
     async def publish(self, event: OrderEvent) -> None: ...
 
+    async def ping(self) -> None: ...
+
     def listen(self, subscriber_id: int) -> Any:
         """An async context manager giving a Listener for one subscriber's events."""
         ...
@@ -106,6 +108,9 @@ class MemoryBus:
     async def publish(self, event: OrderEvent) -> None:
         self.fanout.dispatch(event)
 
+    async def ping(self) -> None:
+        return None
+
     @asynccontextmanager
     async def listen(self, subscriber_id: int) -> AsyncIterator[Listener]:
         listener = Listener(subscriber_id)
@@ -116,11 +121,20 @@ class MemoryBus:
             self.fanout.remove(listener)
 
 
+def channel_name(url: str, prefix: str = "detalka") -> str:
+    """One channel per deployment: Redis pub/sub ignores the database index, so two
+    deployments on one Redis (database 0 and 1, or two prefixes) would hear each other."""
+    path = urlsplit(url).path.strip("/")
+    database = path if path.isdigit() else "0"
+    return f"{prefix}:{database}:order-events"
+
+
 class RedisBus:
     """Redis pub/sub: publishers anywhere, one subscriber connection per API process."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, prefix: str = "detalka") -> None:
         self.url = url
+        self.channel = channel_name(url, prefix)
         self.fanout = Fanout()
         # redis.asyncio clients belong to the loop that made them: the API's loop and an
         # in-process worker's loop each get their own.
@@ -138,9 +152,12 @@ class RedisBus:
             self._publishers[loop] = client
         return client
 
+    async def ping(self) -> None:
+        await self._publisher().ping()
+
     async def publish(self, event: OrderEvent) -> None:
         payload = json.dumps({"s": event.subscriber_id, "o": event.order_id})
-        await self._publisher().publish(CHANNEL, payload)
+        await self._publisher().publish(self.channel, payload)
 
     @asynccontextmanager
     async def listen(self, subscriber_id: int) -> AsyncIterator[Listener]:
@@ -169,7 +186,7 @@ class RedisBus:
             client = redis.Redis.from_url(self.url)
             try:
                 async with client.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.subscribe(self.channel)
                     self._subscribed.set()
                     backoff = 0.5
                     async for message in pubsub.listen():
@@ -208,11 +225,11 @@ class RedisBus:
 _process_bus = MemoryBus()
 
 
-def event_bus(events_url: str) -> MemoryBus | RedisBus:
+def event_bus(events_url: str, prefix: str = "detalka") -> MemoryBus | RedisBus:
     """``memory://`` is this process's one bus (API and in-process worker share it)."""
     if urlsplit(events_url).scheme == "memory":
         return _process_bus
-    return RedisBus(events_url)
+    return RedisBus(events_url, prefix)
 
 
 async def publish_quietly(bus: EventBus, subscriber_id: int, order_id: int) -> None:

@@ -100,7 +100,7 @@ def report_email(
     recipient: str,
     msisdn: str,
     period: str,
-    file_path: Path,
+    attachment: bytes | None,
     file_name: str,
     content_type: str,
     download_url: str,
@@ -116,7 +116,7 @@ def report_email(
     message["To"] = recipient
     # Stable across retries (make_msgid would add the time and randomness).
     message["Message-ID"] = f"<{message_key}@detalka.local>"
-    attach = file_path.stat().st_size <= ATTACHMENT_LIMIT
+    attach = attachment is not None
     where = "Файл во вложении." if attach else f"Файл больше 10 МБ, скачайте его: {download_url}"
     text = (
         f"Здравствуйте!\n\nДетализация счёта номера {msisdn} за {period} готова. {where}\n"
@@ -132,10 +132,10 @@ def report_email(
         "<p>Ссылка действует 72 часа.</p>",
         subtype="html",
     )
-    if attach:
+    if attachment is not None:
         maintype, _, subtype = content_type.partition("/")
         message.add_attachment(
-            file_path.read_bytes(),
+            attachment,
             maintype=maintype,
             subtype=subtype.split(";")[0],
             filename=file_name,

@@ -22,8 +22,9 @@ async def render_detail_order(order_id: int) -> None:
     await rendering.render_order(
         order_id,
         storage=deps.storage,
-        now=deps.clock.now(),
+        clock=deps.clock,
         document_ttl=deps.document_ttl,
+        lease=deps.lease,
         notify=deps.notify,
         deliver=_deliver_later,
     )
@@ -31,7 +32,7 @@ async def render_detail_order(order_id: int) -> None:
 
 async def deliver_detail_order(order_id: int) -> None:
     deps = current()
-    outcome = await delivery.deliver_order(order_id, deps.mail, deps.clock.now(), deps.notify)
+    outcome = await delivery.deliver_order(order_id, deps.mail, deps.clock, deps.notify)
     log.info("email of order %s: %s", order_id, outcome)
 
 
@@ -55,10 +56,13 @@ async def purge_expired_documents() -> None:
 
 
 async def reap_stuck_orders() -> None:
-    now = current().clock.now()
-    for order_id in await rendering.orders_to_resend(now):
+    deps = current()
+    now = deps.clock.now()
+    stuck = await rendering.orders_to_resend(now, deps.lease)
+    for order_id in stuck:
         log.warning("re-sending stuck order %s", order_id)
         await enqueue(render_detail_order, order_id)
+    await rendering.mark_resent(stuck, now)
     for order_id in await delivery.deliveries_to_resend(now):
         log.warning("re-sending the email of order %s", order_id)
         await enqueue(deliver_detail_order, order_id)

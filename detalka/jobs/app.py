@@ -3,6 +3,7 @@ actors registered on it, and the few ways to send them a message."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -12,13 +13,13 @@ import dramatiq
 from detalka.adapters.events import EventBus, event_bus
 from detalka.adapters.mailer import Mailer, mailer_for
 from detalka.adapters.sms import SmsSender, sms_sender
-from detalka.adapters.storage import FileStorage
+from detalka.adapters.storage import Storage
 from detalka.clock import Clock, SystemClock
-from detalka.jobs import actors
+from detalka.jobs import actors, probes
 from detalka.jobs.registry import register
 from detalka.jobs.runtime import ActorBody, Dependencies, make_broker, send
 from detalka.resolvers.delivery import MailSetup
-from detalka.settings import Settings
+from detalka.settings import Settings, storage_of
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Jobs:
 
     broker: dramatiq.Broker
     events: EventBus
+    storage: Storage
 
     @classmethod
     def for_settings(
@@ -40,7 +42,7 @@ class Jobs:
     ) -> Jobs:
         """A new broker with every actor registered; the adapters from the settings unless
         given (tests bring their own clock, SMTP server or SMS sender)."""
-        storage = FileStorage(settings.files_dir)
+        storage = storage_of(settings)
         dependencies = Dependencies(
             broker=make_broker(settings),
             clock=clock or SystemClock(),
@@ -52,11 +54,12 @@ class Jobs:
                 public_url=settings.public_url,
             ),
             sms=sms or sms_sender(settings.sms_gateway_url, settings.outbox_dir),
-            events=events or event_bus(settings.events_url),
+            events=events or event_bus(settings.events_url, settings.events_prefix),
             document_ttl=timedelta(hours=settings.document_ttl_hours),
+            lease=timedelta(seconds=settings.render_lease_seconds),
         )
         register(dependencies)
-        return cls(dependencies.broker, dependencies.events)
+        return cls(dependencies.broker, dependencies.events, storage)
 
     def actor(self, body: ActorBody) -> dramatiq.Actor[Any, Any]:
         """The registered actor of a body in ``detalka.jobs.actors``."""
@@ -78,6 +81,9 @@ class Jobs:
     @property
     def reap(self) -> dramatiq.Actor[Any, Any]:
         return self.actor(actors.reap_stuck_orders)
+
+    async def queue_depths(self) -> dict[str, int]:
+        return await asyncio.to_thread(probes.queue_depths, self.broker)
 
     async def enqueue_render(self, order_id: int) -> None:
         await send(self.render, order_id)

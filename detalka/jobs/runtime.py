@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -22,9 +23,11 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO, Middleware
 from tortoise.context import TortoiseContext, _current_context
 
+from detalka.adapters import metrics
 from detalka.adapters.events import EventBus, publish_quietly
+from detalka.adapters.logs import request_id
 from detalka.adapters.sms import SmsSender
-from detalka.adapters.storage import FileStorage
+from detalka.adapters.storage import Storage
 from detalka.clock import Clock
 from detalka.db import tortoise_config
 from detalka.resolvers.delivery import MailSetup
@@ -43,11 +46,12 @@ class Dependencies:
 
     broker: dramatiq.Broker
     clock: Clock
-    storage: FileStorage
+    storage: Storage
     mail: MailSetup
     sms: SmsSender
     events: EventBus
     document_ttl: timedelta
+    lease: timedelta = timedelta(seconds=30)  # of a render, renewed by its heartbeat
 
     async def notify(self, subscriber_id: int, order_id: int) -> None:
         """Told after each committed change of an order: wakes its subscribers up."""
@@ -103,6 +107,40 @@ class WorkerDatabase(Middleware):
         return context
 
 
+class Observed(Middleware):
+    """Per message: the request id of whoever sent it (message options) made current while
+    it runs, and the worker's metrics (outcome, duration, in progress)."""
+
+    def before_enqueue(self, broker: dramatiq.Broker, message: Any, delay: Any) -> None:
+        rid = request_id.get()
+        if rid is not None:
+            message.options.setdefault("request_id", rid)
+
+    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        request_id.set(message.options.get("request_id"))
+        message.options["_started"] = time.monotonic()
+        metrics.MESSAGES_IN_PROGRESS.labels(message.actor_name).inc()
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: Any,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        actor = message.actor_name
+        metrics.MESSAGES_IN_PROGRESS.labels(actor).dec()
+        metrics.MESSAGES.labels(actor, "ok" if exception is None else "error").inc()
+        started = message.options.pop("_started", None)
+        if started is not None:
+            metrics.MESSAGE_SECONDS.labels(actor).observe(time.monotonic() - started)
+        request_id.set(None)
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        self.after_process_message(broker, message)
+
+
 def make_broker(settings: Settings) -> dramatiq.Broker:
     scheme = urlsplit(settings.broker_url).scheme
     broker: dramatiq.Broker
@@ -112,13 +150,19 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     elif scheme in {"redis", "rediss"}:
         from dramatiq.brokers.redis import RedisBroker
 
-        broker = RedisBroker(url=settings.broker_url)  # type: ignore[no-untyped-call]
+        # A killed worker's messages go back to the queue once its heartbeat is 15 s old
+        # (60 s by default), found by the maintenance that one command in ten now runs
+        # (one in a thousand by default, which made it ~70 s).
+        broker = RedisBroker(  # type: ignore[no-untyped-call]
+            url=settings.broker_url, heartbeat_timeout=15_000, maintenance_chance=100_000
+        )
     else:
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
         broker = RabbitmqBroker(url=settings.broker_url)
     broker.add_middleware(AsyncIO())
     broker.add_middleware(WorkerDatabase(settings))
+    broker.add_middleware(Observed())
     return broker
 
 
@@ -159,14 +203,29 @@ async def enqueue(body: ActorBody, *args: Any) -> None:
 
 
 class WorkerProcess:
-    """A Dramatiq worker in this process: the embedded mode's, a test's, or ``detalka worker``."""
+    """A Dramatiq worker in this process: the embedded mode's, a test's, or ``detalka worker``.
 
-    def __init__(self, broker: dramatiq.Broker, threads: int = 2) -> None:
-        self.worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
+    ``queues`` limits what it consumes (all when None). Leaving, it stops taking messages,
+    lets those in progress finish for up to ``shutdown_timeout_s`` and puts the prefetched
+    ones back; a render cut off past that is taken over once its lease runs out.
+    """
+
+    def __init__(
+        self,
+        broker: dramatiq.Broker,
+        threads: int = 2,
+        *,
+        queues: set[str] | None = None,
+        shutdown_timeout_s: float = 600,
+    ) -> None:
+        self.worker = dramatiq.Worker(
+            broker, queues=queues, worker_threads=threads, worker_timeout=100
+        )
+        self.shutdown_timeout_ms = int(shutdown_timeout_s * 1000)
 
     def __enter__(self) -> dramatiq.Worker:
         self.worker.start()
         return self.worker
 
     def __exit__(self, *exc: object) -> None:
-        self.worker.stop()
+        self.worker.stop(timeout=self.shutdown_timeout_ms)

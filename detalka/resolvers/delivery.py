@@ -16,13 +16,16 @@ from enum import StrEnum
 
 from tortoise.expressions import F, Q
 
+from detalka.adapters import metrics
 from detalka.adapters.mailer import (
+    ATTACHMENT_LIMIT,
     Mailer,
     PermanentMailError,
     TemporaryMailError,
     report_email,
 )
-from detalka.adapters.storage import FileStorage
+from detalka.adapters.storage import Storage
+from detalka.clock import Clock
 from detalka.models import DetailOrder, Document, EmailDelivery
 from detalka.models.enums import DeliveryMethod, DeliveryStatus, DetailOrderStatus
 from detalka.resolvers.orders import Notify
@@ -47,12 +50,13 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class MailSetup:
     mailer: Mailer
-    storage: FileStorage
+    storage: Storage
     sender: str
     public_url: str
 
 
-async def deliver_order(order_id: int, setup: MailSetup, now: datetime, notify: Notify) -> Outcome:
+async def deliver_order(order_id: int, setup: MailSetup, clock: Clock, notify: Notify) -> Outcome:
+    now = clock.now()
     order = await DetailOrder.get_or_none(id=order_id).select_related("subscriber")
     if order is None or order.delivery != DeliveryMethod.EMAIL:
         return Outcome.NOT_DUE
@@ -85,7 +89,7 @@ async def deliver_order(order_id: int, setup: MailSetup, now: datetime, notify: 
         recipient=order.email,
         msisdn=order.subscriber.msisdn,
         period=f"{order.period_from:%d.%m.%Y}–{order.period_to:%d.%m.%Y}",
-        file_path=setup.storage.path(document.storage_key),
+        attachment=await _attachment(setup.storage, document),
         file_name=document.file_name,
         content_type=document.content_type,
         download_url=f"{setup.public_url.rstrip('/')}/files/{document.download_token}",
@@ -94,23 +98,34 @@ async def deliver_order(order_id: int, setup: MailSetup, now: datetime, notify: 
     try:
         await setup.mailer.send(message)
     except PermanentMailError as exc:
+        metrics.DELIVERY_FAILURES.labels("permanent").inc()
         await _release(delivery.id, str(exc))
         reason = f"Почтовый сервер не принял письмо для {order.email}. Проверьте адрес."
         await _settle(order, DeliveryStatus.FAILED, reason, now, notify)
         return Outcome.FAILED
     except (TemporaryMailError, OSError) as exc:
+        metrics.DELIVERY_FAILURES.labels("temporary").inc()
         await _release(delivery.id, str(exc))
         if attempts >= MAX_ATTEMPTS:
+            metrics.DELIVERY_FAILURES.labels("given_up").inc()
             reason = "Не удалось отправить письмо: почтовый сервер недоступен. Файл ждёт в архиве."
             await _settle(order, DeliveryStatus.FAILED, reason, now, notify)
             return Outcome.FAILED
         log.warning("email of order %s: attempt %d failed, retrying: %s", order_id, attempts, exc)
         raise RetryLater(str(exc)) from exc
+    now = clock.now()  # when the server took it, not when the claim was made
     await EmailDelivery.filter(id=delivery.id).update(
         sent_at=now, claimed_until=None, last_error=None
     )
     await _settle(order, DeliveryStatus.SENT, None, now, notify)
     return Outcome.SENT
+
+
+async def _attachment(storage: Storage, document: Document) -> bytes | None:
+    """The file to attach, or None past the attachment limit (the email gives a link)."""
+    if document.size_bytes > ATTACHMENT_LIMIT:
+        return None
+    return await storage.read(document.storage_key)
 
 
 async def _release(delivery_id: int, error: str) -> None:
@@ -127,16 +142,27 @@ async def _settle(
         await notify(order.subscriber_id, order.id)
 
 
-async def deliveries_to_resend(now: datetime, grace: timedelta = timedelta(hours=1)) -> list[int]:
-    """READY email orders still PENDING long after they became ready: a lost message.
+# A READY email order with no attempt yet this long after READY lost its message (a broker
+# that restarted empty); one whose attempts have begun is left to the retries' backoff
+# for RETRYING_GRACE, so the reaper does not add attempts to a delivery being retried.
+UNTRIED_GRACE = timedelta(seconds=30)
+RETRYING_GRACE = timedelta(hours=1)
 
-    The grace outlasts the retries' backoff, so the reaper does not add attempts to a
-    delivery that is still being retried.
-    """
+
+async def deliveries_to_resend(now: datetime) -> list[int]:
+    """READY email orders still PENDING: never tried soon after READY, or long after."""
     stuck = await DetailOrder.filter(
         status=DetailOrderStatus.READY,
         delivery=DeliveryMethod.EMAIL,
         delivery_status=DeliveryStatus.PENDING,
-        ready_at__lt=now - grace,
+        ready_at__lt=now - UNTRIED_GRACE,
     ).values_list("id", flat=True)
-    return [int(str(i)) for i in stuck]
+    ids = [int(str(i)) for i in stuck]
+    tried = await EmailDelivery.filter(order_id__in=ids, attempts__gt=0).values_list(
+        "order_id", flat=True
+    )
+    started = {int(str(i)) for i in tried}
+    long_ago = await DetailOrder.filter(
+        id__in=list(started), ready_at__lt=now - RETRYING_GRACE
+    ).values_list("id", flat=True)
+    return sorted(set(ids) - started | {int(str(i)) for i in long_ago})

@@ -7,6 +7,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 # The rows these use cases return, re-exported: the schema names them from here.
+from tortoise.functions import Count
+
 from detalka.models import DetailOrder as DetailOrder
 from detalka.models import Document as Document
 from detalka.models.enums import DeliveryStatus, DetailOrderStatus
@@ -65,6 +67,27 @@ async def order_ids_in_motion(subscriber_id: int) -> list[int]:
         "id", flat=True
     )
     return [int(str(i)) for i in rows]
+
+
+async def order_ids_changed_since(subscriber_id: int, since: datetime) -> list[int]:
+    """Orders that changed after ``since``, ended ones included, in the order they changed
+    (a stream that resumes replays what it missed while away)."""
+    rows = (
+        await DetailOrder.filter(subscriber_id=subscriber_id, updated_at__gt=since)
+        .order_by("updated_at", "id")
+        .limit(100)
+        .values_list("id", flat=True)
+    )
+    return [int(str(i)) for i in rows]
+
+
+async def count_by_status() -> dict[str, int]:
+    """Every order status with how many orders stand in it (metrics)."""
+    counts = {str(status): 0 for status in DetailOrderStatus}
+    rows = await DetailOrder.annotate(n=Count("id")).group_by("status").values_list("status", "n")
+    for status, n in rows:
+        counts[str(status)] = int(str(n))
+    return counts
 
 
 async def newest_order_id(subscriber_id: int) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from detalka.adapters import metrics
 from detalka.errors import ErrorCode, Rejected, UserFacingError
 from detalka.models import DetailOrder, IdempotencyKey, Store, Subscriber
 from detalka.models.enums import (
@@ -25,6 +27,7 @@ from detalka.models.enums import (
 from detalka.periods import Period, checked_period
 from detalka.reports.build import estimate_rows
 
+log = logging.getLogger(__name__)
 IDEMPOTENCY_TTL = timedelta(hours=24)
 # A pragmatic address check: one @, a dot in the domain, no spaces; the mail server decides.
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
@@ -238,6 +241,8 @@ async def dispatch(order: DetailOrder, enqueue: Enqueue, now: datetime) -> None:
     try:
         await enqueue(order.id)
     except Exception:  # the broker is down: the order stays PENDING, the reaper resends it
+        log.warning("order %s: the broker is away; the reaper re-sends it", order.id)
+        metrics.ENQUEUE_FAILURES.labels("render_detail_order").inc()
         return
     await DetailOrder.filter(id=order.id).update(enqueued_at=now)
     order.enqueued_at = now

@@ -1,80 +1,98 @@
-"""Render one order: claim it, stream the report to a temporary file, move it into place."""
+"""Render one order: claim it, stream the report to a temporary file, move it into place.
+
+Failures of the infrastructure (a dropped database connection, a broker or store away) are
+raised for Dramatiq to retry, with the order given back; only the data's failures make an
+order FAILED (``detalka.adapters.transient``). Every write takes its time when it happens.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from detalka.adapters.storage import FileStorage
+from detalka.adapters import metrics
+from detalka.adapters.storage import Storage
+from detalka.adapters.transient import is_transient
+from detalka.clock import Clock
 from detalka.models import DetailOrder, Document
 from detalka.models.enums import DeliveryMethod, DeliveryStatus, DetailOrderStatus
 from detalka.reports.build import build_report
 from detalka.reports.formats import renderer_for
 from detalka.reports.report import Progress
+from detalka.resolvers import render_lease
 from detalka.resolvers.orders import Notify
+from detalka.resolvers.render_lease import LEASE, Claim, LeaseLost
 
 log = logging.getLogger(__name__)
-# A RENDERING order untouched this long belongs to a dead worker and may be taken over.
-LEASE = timedelta(minutes=15)
 FILE_TITLE = "Детализация"
+GIVEN_UP = "Не удалось подготовить детализацию. Закажите её ещё раз."
 # Sends the delivery message of an order that became READY (after the commit).
 Deliver = Callable[[int], Awaitable[None]]
+# A PENDING order whose message was never sent (the broker was away at the commit) is
+# re-sent after this; one whose message was sent, after REQUEUE_AFTER (a broker that lost
+# its queue). A message merely slow behind a backlog gets a harmless duplicate: the claim
+# makes the second one a no-op.
+UNSENT_GRACE = timedelta(seconds=10)
+REQUEUE_AFTER = timedelta(seconds=30)
 
 
 async def _nothing(*_: int) -> None:
     return None
 
 
-class Canceled(Exception):
-    """The order left RENDERING (canceled) while it was being rendered."""
-
-
 async def render_order(
     order_id: int,
     *,
-    storage: FileStorage,
-    now: datetime,
+    storage: Storage,
+    clock: Clock,
     document_ttl: timedelta,
+    lease: timedelta = LEASE,
     notify: Notify = _nothing,
     deliver: Deliver = _nothing,
 ) -> bool:
     """Idempotent: does nothing unless it claims the order. True when it made a document.
 
     ``notify`` hears of every committed change (claimed, progress, READY, FAILED);
-    ``deliver`` is called once the order is READY with an EMAIL delivery pending.
+    ``deliver`` is called once the order is READY with an EMAIL delivery pending. Raises
+    LeaseHeld (another worker renders it) and infrastructure errors: retry the message.
     """
-    claimed = await DetailOrder.filter(
-        Q(id=order_id)
-        & (
-            Q(status=DetailOrderStatus.PENDING)
-            | Q(status=DetailOrderStatus.RENDERING, updated_at__lt=now - LEASE)
-        )
-    ).update(
-        status=DetailOrderStatus.RENDERING, progress=0.0, attempts=F("attempts") + 1, updated_at=now
-    )
-    if not claimed:
+    claim = await render_lease.claim(order_id, clock, lease)
+    if claim is None:
         return False
-    order = await DetailOrder.get(id=order_id)
-    await notify(order.subscriber_id, order_id)
+    order = claim.order
     try:
-        made = await _render_claimed(
-            order, storage=storage, now=now, document_ttl=document_ttl, notify=notify
-        )
+        async with render_lease.heartbeat(claim, clock, lease) as beating:
+            await notify(order.subscriber_id, order_id)
+            if claim.token > render_lease.MAX_ATTEMPTS:
+                await _fail(
+                    claim, clock, "Не удалось подготовить детализацию. Закажите её ещё раз."
+                )
+                await notify(order.subscriber_id, order_id)
+                return False
+            progress = _progress(claim, beating, clock, notify)
+            made = await _render_claimed(
+                claim, storage=storage, clock=clock, document_ttl=document_ttl, progress=progress
+            )
+    except LeaseLost:
+        log.warning("order %s: the claim was lost (canceled or taken over)", order_id)
+        return False
     except Exception as exc:
+        if is_transient(exc):
+            log.warning("order %s: infrastructure failure, retrying: %r", order_id, exc)
+            await render_lease.release(claim, clock)
+            raise
         log.exception("rendering order %s failed", order_id)
-        await DetailOrder.filter(id=order_id, status=DetailOrderStatus.RENDERING).update(
-            status=DetailOrderStatus.FAILED,
-            failure_reason=f"Не удалось подготовить детализацию ({type(exc).__name__}). "
-            "Закажите её ещё раз.",
-            updated_at=now,
-        )
+        reason = f"Не удалось подготовить детализацию ({type(exc).__name__}). Закажите её ещё раз."
+        await _fail(claim, clock, reason)
         await notify(order.subscriber_id, order_id)
         return False
     await notify(order.subscriber_id, order_id)
@@ -83,29 +101,34 @@ async def render_order(
     return made
 
 
+async def _fail(claim: Claim, clock: Clock, reason: str) -> None:
+    await DetailOrder.filter(claim.mine()).update(
+        status=DetailOrderStatus.FAILED, failure_reason=reason, updated_at=clock.now()
+    )
+
+
 async def _render_claimed(
-    order: DetailOrder,
+    claim: Claim,
     *,
-    storage: FileStorage,
-    now: datetime,
+    storage: Storage,
+    clock: Clock,
     document_ttl: timedelta,
-    notify: Notify,
+    progress: Callable[[int], Progress],
 ) -> bool:
-    order_id = order.id
-    report = await build_report(order, now)
+    order = claim.order
+    started = time.monotonic()
+    report = await build_report(order, clock.now())
     renderer = renderer_for(order.format)
     key = f"{order.subscriber_id}/{order.id}-{secrets.token_hex(8)}.{renderer.extension}"
     temporary = storage.temporary(key)
     try:
         with temporary.open("wb") as out:
-            progress = _progress(order, report.estimated_rows, now, notify)
-            rows = await renderer.render(report, out, progress)
-        size, digest = _measure(temporary)
-        storage.commit(temporary, key)
+            rows = await renderer.render(report, out, progress(report.estimated_rows))
+        size, digest = await asyncio.to_thread(_measure, temporary)
+        await storage.save(temporary, key)
         async with in_transaction():
-            ready = await DetailOrder.filter(
-                id=order_id, status=DetailOrderStatus.RENDERING
-            ).update(
+            now = clock.now()  # READY, the document and its expiry: the moment it is done
+            ready = await DetailOrder.filter(claim.mine()).update(
                 status=DetailOrderStatus.READY,
                 progress=1.0,
                 row_count=rows,
@@ -115,9 +138,9 @@ async def _render_claimed(
                 **_delivery_after_ready(order),
             )
             if not ready:
-                raise Canceled
+                raise LeaseLost
             await Document.create(
-                order_id=order_id,
+                order_id=order.id,
                 file_name=file_name(report.header.msisdn, order, renderer.extension),
                 format=order.format,
                 content_type=renderer.content_type,
@@ -128,30 +151,52 @@ async def _render_claimed(
                 created_at=now,
                 expires_at=now + document_ttl,
             )
-    except Canceled:
-        return False
+        elapsed = time.monotonic() - started
+        metrics.RENDER_SECONDS.labels(str(order.format)).observe(elapsed)
+        metrics.RENDER_ROWS_PER_SECOND.labels(str(order.format)).observe(rows / max(elapsed, 1e-6))
     finally:
         # Whatever happened, no temporary file stays; a file of an order that did not
         # become READY goes too.
         temporary.unlink(missing_ok=True)
-        if not await Document.filter(order_id=order_id, storage_key=key).exists():
-            storage.delete(key)
+        if not await _kept(order.id, key):
+            await _forget(storage, key)
     return True
 
 
-def _progress(order: DetailOrder, estimated_rows: int, now: datetime, notify: Notify) -> Progress:
-    """Records the share of rows written; Canceled when the order left RENDERING meanwhile."""
+async def _forget(storage: Storage, key: str) -> None:
+    try:
+        await storage.remove(key)
+    except Exception:  # the store is away: an orphan object costs less than a lost one
+        log.warning("could not delete %s", key)
 
-    async def progress(rows: int) -> None:
-        share = min(rows / estimated_rows, 0.99)
-        still = await DetailOrder.filter(id=order.id, status=DetailOrderStatus.RENDERING).update(
-            progress=share, updated_at=now
-        )
-        if not still:
-            raise Canceled
-        await notify(order.subscriber_id, order.id)
 
-    return progress
+async def _kept(order_id: int, key: str) -> bool:
+    try:
+        return await Document.filter(order_id=order_id, storage_key=key).exists()
+    except Exception:  # the database is away: keep the file, an orphan costs less than a loss
+        return True
+
+
+def _progress(
+    claim: Claim, beating: render_lease.Heartbeat, clock: Clock, notify: Notify
+) -> Callable[[int], Progress]:
+    """Records the share of rows written; LeaseLost when the claim is gone meanwhile."""
+    order = claim.order
+
+    def for_rows(estimated_rows: int) -> Progress:
+        async def progress(rows: int) -> None:
+            beating.check()
+            share = min(rows / estimated_rows, 0.99)
+            still = await DetailOrder.filter(claim.mine()).update(
+                progress=share, updated_at=clock.now()
+            )
+            if not still:
+                raise LeaseLost
+            await notify(order.subscriber_id, order.id)
+
+        return progress
+
+    return for_rows
 
 
 def _delivery_after_ready(order: DetailOrder) -> dict[str, DeliveryStatus]:
@@ -177,13 +222,13 @@ def file_name(msisdn: str, order: DetailOrder, extension: str) -> str:
 
 
 async def purge_expired_documents(
-    storage: FileStorage, now: datetime, notify: Notify = _nothing
+    storage: Storage, now: datetime, notify: Notify = _nothing
 ) -> int:
     """Delete files past their 72 hours; their orders read EXPIRED. Returns files purged."""
     purged = 0
     expired = await Document.filter(expires_at__lte=now, deleted_at=None).select_related("order")
     for document in expired:
-        storage.delete(document.storage_key)
+        await storage.remove(document.storage_key)
         async with in_transaction():
             taken = await Document.filter(id=document.id, deleted_at=None).update(deleted_at=now)
             if taken:
@@ -196,11 +241,18 @@ async def purge_expired_documents(
     return purged
 
 
-async def orders_to_resend(now: datetime, grace: timedelta = timedelta(minutes=2)) -> list[int]:
+async def orders_to_resend(now: datetime, lease: timedelta = LEASE) -> list[int]:
     """PENDING orders whose message was lost, and RENDERING ones of a dead worker."""
     stuck = await DetailOrder.filter(
-        Q(status=DetailOrderStatus.PENDING, enqueued_at=None, created_at__lt=now - grace)
-        | Q(status=DetailOrderStatus.PENDING, enqueued_at__lt=now - LEASE)
-        | Q(status=DetailOrderStatus.RENDERING, updated_at__lt=now - LEASE)
+        Q(status=DetailOrderStatus.PENDING, enqueued_at=None, created_at__lt=now - UNSENT_GRACE)
+        | Q(status=DetailOrderStatus.PENDING, enqueued_at__lt=now - REQUEUE_AFTER)
+        | Q(status=DetailOrderStatus.RENDERING, updated_at__lt=now - lease)
     ).values_list("id", flat=True)
     return [int(str(i)) for i in stuck]
+
+
+async def mark_resent(order_ids: list[int], now: datetime) -> None:
+    """The reaper sent these again: the next round waits REQUEUE_AFTER before another."""
+    await DetailOrder.filter(id__in=order_ids, status=DetailOrderStatus.PENDING).update(
+        enqueued_at=now
+    )

@@ -2,13 +2,18 @@
 
 The database is the truth and an event only a wake-up: the subscription listens first,
 then reads the order, so a change that commits in between is seen either way; a client
-that subscribes after the order became READY gets READY at once. Without events (a lost
-publish, Redis away) it still re-reads every ``subscription_poll_s`` seconds.
+that subscribes after the order became READY gets READY at once. Whatever the events do
+(lost while Redis was away, or a stream of other orders' progress), it re-reads every
+``subscription_poll_s`` seconds on a timer of its own, which events never push back. A
+client that reconnects names the ``updatedAt`` it saw last (``since``): the all-orders
+stream replays every change after it, ended orders included.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator
+from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -51,18 +56,29 @@ def _order_id(given: relay.GlobalID) -> int:
     return order_id
 
 
-async def _wait(info: Info, viewer: Viewer, listener: Listener) -> set[int] | None:
-    """Order ids an event named, or None after a quiet poll interval; ends a revoked viewer."""
-    services = info.context.services
-    event = await listener.next(services.subscription_poll_s)
-    if event is None and not await still_valid(viewer, services.clock.now()):
-        raise GraphQLError("Сеанс завершён, войдите снова.", extensions={"code": "UNAUTHENTICATED"})
-    if event is None:
-        return None
-    woken = {event.order_id}
-    while not listener.queue.empty():  # a burst of progress events: read the order once
-        woken.add(listener.queue.get_nowait().order_id)
-    return woken
+class _Wake:
+    """Wake-ups of one stream: the order ids events named, or None when the re-read timer
+    fired. The timer runs every ``poll_s`` from the last re-read, whatever the events."""
+
+    def __init__(self, info: Info, viewer: Viewer, listener: Listener) -> None:
+        self.info, self.viewer, self.listener = info, viewer, listener
+        self.poll_s = info.context.services.subscription_poll_s
+        self.due = time.monotonic() + self.poll_s
+
+    async def next(self) -> set[int] | None:
+        event = await self.listener.next(max(self.due - time.monotonic(), 0.0))
+        if event is None:
+            self.due = time.monotonic() + self.poll_s
+            services = self.info.context.services
+            if not await still_valid(self.viewer, services.clock.now()):
+                raise GraphQLError(
+                    "Сеанс завершён, войдите снова.", extensions={"code": "UNAUTHENTICATED"}
+                )
+            return None
+        woken = {event.order_id}
+        while not self.listener.queue.empty():  # a burst of progress events: read once
+            woken.add(self.listener.queue.get_nowait().order_id)
+        return woken
 
 
 async def _follow_one(
@@ -75,8 +91,9 @@ async def _follow_one(
     order = found[0]
     yield order
     last = _state(order)
+    wake = _Wake(info, viewer, listener)
     while not has_ended(order):
-        woken = await _wait(info, viewer, listener)
+        woken = await wake.next()
         if woken is not None and order_id not in woken:
             continue
         (order,) = await orders_of(info, viewer.subscriber_id, ids=[order_id])
@@ -86,26 +103,36 @@ async def _follow_one(
 
 
 async def _follow_all(
-    info: Info, viewer: Viewer, listener: Listener
+    info: Info, viewer: Viewer, listener: Listener, since: datetime | None
 ) -> AsyncGenerator[DetailOrder, None]:
-    # First the orders still in motion, oldest first; then every change of any order.
-    ids = await order_views.order_ids_in_motion(viewer.subscriber_id)
+    # First what changed since the client's last seen point (ended orders too), then the
+    # orders still in motion, oldest first; then every change of any order.
+    subscriber_id = viewer.subscriber_id
     seen: dict[int, tuple[Any, ...]] = {}
-    for order in sorted(await orders_of(info, viewer.subscriber_id, ids=ids), key=lambda o: o.pk):
-        if has_ended(order):
+    if since is not None:
+        changed = await order_views.order_ids_changed_since(subscriber_id, since)
+        by_id = {o.pk: o for o in await orders_of(info, subscriber_id, ids=changed)}
+        for order_id in changed:
+            seen[order_id] = _state(by_id[order_id])
+            yield by_id[order_id]
+    ids = await order_views.order_ids_in_motion(subscriber_id)
+    for order in sorted(await orders_of(info, subscriber_id, ids=ids), key=lambda o: o.pk):
+        if has_ended(order) or seen.get(order.pk) == _state(order):
             continue
         seen[order.pk] = _state(order)
         yield order
-    newest = await order_views.newest_order_id(viewer.subscriber_id)
+    seen = {pk: state for pk, state in seen.items() if not _ended_state(state)}
+    newest = await order_views.newest_order_id(subscriber_id)
+    wake = _Wake(info, viewer, listener)
     while True:
-        woken = await _wait(info, viewer, listener)
+        woken = await wake.next()
         if woken is None:
-            # No event for a while: re-read the orders in motion and any new ones.
-            woken = set(seen) | await order_views.order_ids_after(viewer.subscriber_id, newest)
+            # The timer: re-read the orders in motion and any new ones.
+            woken = set(seen) | await order_views.order_ids_after(subscriber_id, newest)
         if not woken:
             continue
         for order in sorted(
-            await orders_of(info, viewer.subscriber_id, ids=sorted(woken)), key=lambda o: o.pk
+            await orders_of(info, subscriber_id, ids=sorted(woken)), key=lambda o: o.pk
         ):
             newest = max(newest, order.pk)
             state = _state(order)
@@ -116,12 +143,17 @@ async def _follow_all(
                 seen.pop(order.pk, None)
 
 
+def _ended_state(state: tuple[Any, ...]) -> bool:
+    return order_views.has_ended(state[0], state[2])
+
+
 @strawberry.type
 class OrdersSubscription:
     @strawberry.subscription(
         description="An order's current state at once, then every change (status, progress, "
-        "delivery, document) until it ends. Without `id`: the viewer's orders in motion, then "
-        "every change of any of them. Needs orders:read.",
+        "delivery, document) until it ends. Without `id`: the viewer's orders that changed "
+        "`since` the given moment, then those in motion, then every change of any of them. "
+        "Needs orders:read.",
     )
     async def detail_order_updated(
         self,
@@ -129,6 +161,13 @@ class OrdersSubscription:
         id: Annotated[
             relay.GlobalID | None,
             strawberry.argument(description="The order to follow; all of the viewer's if absent."),
+        ] = None,
+        since: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Without `id`: also replay every order that changed after this "
+                "moment, ended ones included (the `updatedAt` last seen before a reconnect)."
+            ),
         ] = None,
     ) -> AsyncGenerator[DetailOrder, None]:
         viewer = _viewer(info)
@@ -138,5 +177,5 @@ class OrdersSubscription:
                 async for order in _follow_one(info, viewer, listener, order_id):
                     yield order
             else:
-                async for order in _follow_all(info, viewer, listener):
+                async for order in _follow_all(info, viewer, listener, since):
                     yield order

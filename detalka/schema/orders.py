@@ -102,6 +102,10 @@ class DetailOrder(relay.Node):
     progress: float = strawberry.field(description="Rendering progress, 0..1.")
     row_count: int | None = strawberry.field(description="Data rows in the ready report.")
     created_at: datetime = strawberry.field(description="When it was placed.")
+    updated_at: datetime = strawberry.field(
+        description="When it last changed (status, progress, delivery); a live stream "
+        "resumes from the last one seen (`detailOrderUpdated(since:)`)."
+    )
     ready_at: datetime | None = strawberry.field(description="When it became READY.")
     expires_at: datetime | None = strawberry.field(description="When its document goes.")
     document: Document | None = strawberry.field(description="The file, while it is kept.")
@@ -127,6 +131,7 @@ class DetailOrder(relay.Node):
             progress=row.progress,
             row_count=row.row_count,
             created_at=row.created_at,
+            updated_at=row.updated_at,
             ready_at=row.ready_at,
             expires_at=row.expires_at,
             document=Document.from_row(document, base_url) if document else None,

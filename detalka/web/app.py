@@ -8,14 +8,15 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 from tortoise.contrib.starlette import RegisterTortoise
 
 from detalka.adapters.captchas import CaptchaFactory, ImageCaptchaFactory
 from detalka.adapters.sms import SmsSender
-from detalka.adapters.storage import FileStorage
 from detalka.clock import Clock, SystemClock
 from detalka.db import tortoise_config
+from detalka.jobs import probes
 from detalka.jobs.app import Jobs
 from detalka.jobs.runtime import WorkerProcess
 from detalka.schema.context import Services
@@ -23,7 +24,8 @@ from detalka.settings import Settings
 from detalka.web.cabinet import cabinet_routes
 from detalka.web.files import download_endpoint
 from detalka.web.graphql import GraphQLApp
-from detalka.web.health import healthz, readyz
+from detalka.web.health import healthz, readyz_endpoint
+from detalka.web.observability import CountedSockets, RequestIdMiddleware, metrics_endpoint
 
 
 def create_app(
@@ -66,15 +68,23 @@ def create_app(
             yield
 
     graphql = GraphQLApp(services)
+    checks: dict[str, probes.Probe] = {
+        "database": probes.database,
+        "broker": probes.broker_probe(jobs.broker),
+        "events": jobs.events.ping,
+        "storage": jobs.storage.check,
+    }
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
+            WebSocketRoute("/graphql", CountedSockets(graphql)),
             Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Route("/files/{token}", download_endpoint(FileStorage(settings.files_dir), clock)),
+            Route("/readyz", readyz_endpoint(checks)),
+            Route("/metrics", metrics_endpoint(jobs.queue_depths)),
+            Route("/files/{token}", download_endpoint(jobs.storage, clock)),
             *cabinet_routes(),
         ],
+        middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
     )
 

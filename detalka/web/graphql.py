@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -17,6 +19,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from detalka.adapters import metrics
 from detalka.schema import build_schema
 from detalka.schema.context import Context, Services
 from detalka.web.auth import (
@@ -29,6 +32,22 @@ from detalka.web.cabinet import offline_ide_html
 
 MAX_SUBSCRIPTIONS = 5  # operations in flight per WebSocket connection
 INIT_TIMEOUT = timedelta(seconds=10)
+
+
+OPERATION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,59}$")
+MAX_OPERATION_LABELS = 200
+_operation_labels: set[str] = set()
+
+
+def operation_label(request_data: Any) -> str:
+    """The operation's name as a metrics label: a plain name, one of at most 200."""
+    name = getattr(request_data, "operation_name", None) or "anonymous"
+    if not OPERATION_NAME.match(name):
+        return "other"
+    if name not in _operation_labels and len(_operation_labels) >= MAX_OPERATION_LABELS:
+        return "other"
+    _operation_labels.add(name)
+    return name
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -91,6 +110,30 @@ class GraphQLApp(GraphQL[Context, None]):
                 "INTERNAL_SERVER_ERROR" if error.get("path") else "GRAPHQL_VALIDATION_FAILED",
             )
         return response
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: Any,
+        request_data: Any,
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        # Counted by operation name and outcome, timed; a name outside the bounded set of
+        # known ones is "other", so clients cannot grow the metrics without limit.
+        name = operation_label(request_data)
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+            outcome = "error" if getattr(result, "errors", None) else "ok"
+            return result
+        finally:
+            metrics.REQUESTS.labels(name, outcome).inc()
+            metrics.REQUEST_SECONDS.labels(name).observe(time.perf_counter() - started)
 
     def encode_json(self, data: object) -> str:
         # Keep Cyrillic as UTF-8: \uXXXX escapes make Russian bodies ~40% larger.

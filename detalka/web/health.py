@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from tortoise import connections
+
+from detalka.jobs import probes
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -12,10 +15,16 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-async def readyz(request: Request) -> JSONResponse:
-    """The process can do its work: the database answers."""
-    try:
-        await connections.get("default").execute_query("SELECT 1")
-    except Exception as exc:  # any failure means "not ready", and says why
-        return JSONResponse({"status": "unavailable", "database": str(exc)}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok"})
+def readyz_endpoint(
+    checks: dict[str, probes.Probe],
+) -> Callable[[Request], Awaitable[JSONResponse]]:
+    """The process can do its work: the database, the broker, the events bus and the file
+    store each answer (asked at once, 3 s at most); 503 naming what does not."""
+
+    async def readyz(request: Request) -> JSONResponse:
+        answers = await probes.run(checks)
+        ready = all(answer == "ok" for answer in answers.values())
+        body = {"status": "ok" if ready else "unavailable", **answers}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    return readyz
