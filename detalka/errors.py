@@ -88,10 +88,11 @@ REQUEST_ERROR_TEXTS: dict[RequestErrorCode, str] = {
     RequestErrorCode.GRAPHQL_PARSE_FAILED: "The document is not GraphQL (a syntax error). "
     "Fix the client; retrying the same request fails again.",
     RequestErrorCode.GRAPHQL_VALIDATION_FAILED: "The document or its variables do not fit the "
-    "schema (unknown field, wrong argument or variable type). Fix the client.",
+    "schema (unknown field, wrong argument or variable type), or `operationName` names no "
+    "operation of the document. Fix the client.",
     RequestErrorCode.BAD_REQUEST: "Not a GraphQL-over-HTTP request: the body is not JSON or has "
-    "the wrong shape, there is no query, the operation cannot be chosen, or the Accept header "
-    "names no JSON type. Fix the client.",
+    "the wrong shape, there is no query, or the Accept header names no JSON type (406). Fix "
+    "the client.",
     RequestErrorCode.BAD_USER_INPUT: "An argument value the server refuses (too long, out of "
     "range, control characters). The message says which; let the user correct it.",
     RequestErrorCode.BAD_ID: "A global ID that is malformed or names another type. Drop it.",

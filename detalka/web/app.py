@@ -24,6 +24,7 @@ from detalka.web.cabinet import cabinet_routes
 from detalka.web.files import download_endpoint
 from detalka.web.graphql import GraphQLApp
 from detalka.web.health import healthz, readyz
+from detalka.web.origins import cors_middleware
 
 
 def create_app(
@@ -49,6 +50,7 @@ def create_app(
         subscription_poll_s=settings.subscription_poll_seconds,
     )
     embedded = urlsplit(settings.broker_url).scheme == "memory"
+    graphql = GraphQLApp(services)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -63,9 +65,9 @@ def create_app(
                 stack.enter_context(WorkerProcess(jobs.broker))
                 housekeeping = asyncio.create_task(_housekeeping(jobs))
                 stack.callback(housekeeping.cancel)
+            stack.push_async_callback(graphql.store.close)
             yield
 
-    graphql = GraphQLApp(services)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -75,6 +77,8 @@ def create_app(
             Route("/files/{token}", download_endpoint(FileStorage(settings.files_dir), clock)),
             *cabinet_routes(),
         ],
+        # Browsers on the allowed origins only (web/origins.py); the socket checks the same.
+        middleware=[cors_middleware(settings)],
         lifespan=lifespan,
     )
 
