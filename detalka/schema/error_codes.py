@@ -64,7 +64,13 @@ class CodedErrors(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         self._streamed = False
-        yield
+        try:
+            yield
+        except GraphQLError as error:
+            # A parse error raised by a cached parser (strawberry's ParserCache parses in its
+            # hook, outside the try that turns it into a result) passes through here.
+            coded(error, mask=False)
+            raise
         if not self._streamed:
             self._process(self.execution_context.result)
 

@@ -86,11 +86,17 @@ class GraphQLApp(GraphQL[Context, None]):
         except HTTPException as error:  # strawberry's own refusals: not GraphQL over HTTP
             response = exchange.refusal(_bad_request(error), self.encode_json)
         if not isinstance(response, HTMLResponse):  # GraphiQL's page is not an answer
-            response.status_code = exchange.status
-            response.headers["content-type"] = f"{exchange.media_type}; charset=utf-8"
-            response.headers.update(exchange.headers)
-            cache_headers(exchange, response)
+            self._finish(response, exchange)
         await response(scope, receive, send)
+
+    def _finish(self, response: Response, exchange: Exchange) -> None:
+        response.status_code = exchange.status
+        response.headers["content-type"] = f"{exchange.media_type}; charset=utf-8"
+        response.headers.update(exchange.headers)
+        if exchange.stale_cookie and "set-cookie" not in response.headers:
+            # Unless sessionCreate just set a fresh one, forget the session that is over.
+            set_session_cookie(response, self.services.settings, "", 0)
+        cache_headers(exchange, response)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
@@ -104,8 +110,7 @@ class GraphQLApp(GraphQL[Context, None]):
             else:
                 raise _unauthenticated() from None
         except StaleCookie:
-            if isinstance(response, Response):
-                set_session_cookie(response, self.services.settings, "", 0)
+            request.state.graphql.stale_cookie = True  # the cookie is read over HTTP only
         if isinstance(request, Request):
             anonymous = context.viewer is None and "authorization" not in request.headers
             request.state.graphql.anonymous = anonymous

@@ -79,9 +79,8 @@ class BrowserCors(CORSMiddleware):
     def preflight_response(self, request_headers: Headers) -> Response:
         response = super().preflight_response(request_headers)
         if response.status_code != 200:
-            for name in ("access-control-allow-credentials", "access-control-allow-origin"):
-                if name in response.headers:
-                    del response.headers[name]
+            for name in [n for n in response.headers if n.startswith("access-control-")]:
+                del response.headers[name]
         return response
 
 

@@ -80,6 +80,7 @@ class Exchange:
     operation_name: str | None = None
     anonymous: bool = True
     failed: bool = False  # any error at all: never cached publicly
+    stale_cookie: bool = False  # the answer clears the session cookie
     # An automatic persisted query to keep once its document proved valid: (hash, document).
     to_persist: tuple[str, str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
