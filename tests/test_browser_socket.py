@@ -1,5 +1,5 @@
 """The WebSocket as a browser meets it (#12): the same allowed origins as CORS, a bad token
-closed with 4403, and a code on every error of an operation."""
+closed with 4403, and a code on every error of an operation, which ends that operation only."""
 
 from __future__ import annotations
 
@@ -101,6 +101,7 @@ async def test_a_bad_token_closes_the_socket_with_4403(api: Api) -> None:
 @pytest.mark.parametrize(
     ("query", "variables", "code"),
     [
+        ("subscription { detailOrderUpdated { id ", {}, "GRAPHQL_PARSE_FAILED"),
         ("subscription { detailOrderUpdatd { id } }", {}, "GRAPHQL_VALIDATION_FAILED"),
         (FOLLOW, {"id": {"an": "object"}}, "GRAPHQL_VALIDATION_FAILED"),
         (FOLLOW, {"id": "not-an-id"}, None),  # #11 makes it BAD_ID; today a code of the enum
@@ -118,6 +119,12 @@ async def test_every_error_of_an_operation_on_the_socket_has_a_code(
             {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}},
         )
         message = await receive(ws)
+        # and the connection stays open for the operations that are right
+        await send(ws, {"type": "ping"})
+        after = [await receive(ws)]
+        if after[0]["type"] == "complete":  # a `next` with errors is followed by `complete`
+            after.append(await receive(ws))
+        assert after[-1]["type"] == "pong"
     errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
     codes = [e["extensions"]["code"] for e in errors]
     assert codes and set(codes) <= {c.value for c in RequestErrorCode}

@@ -11,7 +11,6 @@ from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    ParserCache,
     ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator
@@ -27,6 +26,7 @@ from detalka.schema.execution import PlainDataExecutor
 from detalka.schema.live import OrdersSubscription
 from detalka.schema.nodes import NodesQuery
 from detalka.schema.orders import OrdersMutation
+from detalka.schema.parsing import ParserCache
 from detalka.schema.permissions import describe_directives
 from detalka.schema.schedules import SchedulesMutation
 from detalka.schema.suggestions import Schema, ValidationWithoutSuggestions

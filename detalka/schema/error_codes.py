@@ -64,13 +64,7 @@ class CodedErrors(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         self._streamed = False
-        try:
-            yield
-        except GraphQLError as error:
-            # A parse error raised by a cached parser (strawberry's ParserCache parses in its
-            # hook, outside the try that turns it into a result) passes through here.
-            coded(error, mask=False)
-            raise
+        yield
         if not self._streamed:
             self._process(self.execution_context.result)
 

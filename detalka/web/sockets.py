@@ -1,14 +1,16 @@
-"""graphql-transport-ws as strawberry serves it, with a code on the one error it makes itself.
+"""graphql-transport-ws as strawberry serves it, with a code on every error of an operation.
 
-Errors of an operation (validation, a field, a bad ID) pass through the schema's
-``CodedErrors`` like an HTTP answer's. The limit of operations per connection is checked
-before the schema sees anything, by strawberry's handler, which sent an uncoded "Subscription
-limit reached"; here it is TOO_MANY_SUBSCRIPTIONS.
+Errors of an operation (syntax, validation, a field, a bad ID) pass through the schema's
+``CodedErrors`` like an HTTP answer's. Two things differ from strawberry's handler: the limit
+of operations per connection, checked before the schema sees anything, answered an uncoded
+"Subscription limit reached" (here TOO_MANY_SUBSCRIPTIONS); and a document that does not
+parse closed the whole connection (4400), ending every other subscription on it with one
+buggy operation (here an ``error`` message with GRAPHQL_PARSE_FAILED, like over HTTP).
 """
 
 from __future__ import annotations
 
-from graphql import GraphQLFormattedError
+from graphql import GraphQLError, GraphQLFormattedError, GraphQLSyntaxError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -38,3 +40,9 @@ class TransportWsHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.send_message(refusal)
             return
         await super().handle_subscribe(message)
+
+    @staticmethod
+    def _get_pre_execution_close_reason(error: GraphQLError) -> str | None:
+        if isinstance(error, GraphQLSyntaxError):
+            return None  # an error message for this operation, not a closed connection
+        return BaseGraphQLTransportWSHandler._get_pre_execution_close_reason(error)
