@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,6 @@ class Api:
     http: httpx.AsyncClient
     clock: MovableClock
     settings: Settings
-    subscribers: list[Subscriber] = field(default_factory=list)
 
     @property
     def base(self) -> str:
