@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from detalka.adapters.storage import FileStorage, S3Options, S3Storage, storage_for
 
@@ -18,6 +19,7 @@ DEFAULT_SECRET = "detalka-development-secret-do-not-use-in-production"
 DATABASE_SCHEMES = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
 BROKER_SCHEMES = {"memory", "redis", "rediss", "amqp", "amqps"}
 EVENTS_SCHEMES = {"memory", "redis", "rediss"}
+CACHE_SCHEMES = EVENTS_SCHEMES
 SMTP_SCHEMES = {"smtp", "smtps"}
 HTTP_SCHEMES = {"http", "https"}
 
@@ -57,17 +59,45 @@ class Settings(BaseSettings):
     session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
     history_years: int = Field(default=3, ge=1, le=10)
     document_ttl_hours: int = Field(default=72, ge=1)
-    allowed_origins: list[str] = Field(default_factory=list)
+    # Browser origins (scheme://host[:port]) besides the server's own that may call the API
+    # with CORS and open its WebSocket: JSON or comma-separated. Unset: the usual local
+    # dev-server origins in development, none in production.
+    allowed_origins: Annotated[list[str] | None, NoDecode] = None
+    # Where automatic persisted queries are kept: memory:// (this process) or redis://
+    # (every API process). Unset: DETALKA_EVENTS_URL's Redis when it is one, else memory.
+    cache_url: str = ""
+    persisted_queries_max_bytes: int = Field(default=16 * 2**20, ge=2**16, le=2**32)
     # A live subscription re-reads the database this often when no event woke it.
     subscription_poll_seconds: float = Field(default=15.0, gt=0, le=300)
     # A render's claim: renewed every third of it; a dead worker's order is taken over
     # this long after its last heartbeat.
     render_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
 
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _origins_from_text(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: list[str] | None) -> list[str] | None:
+        for origin in value or ():
+            if not _is_origin(origin):
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.ru")
+        return value
+
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite://{self.data_dir / 'detalka.sqlite3'}"
+        if not self.cache_url:
+            shared = urlsplit(self.events_url).scheme in {"redis", "rediss"}
+            self.cache_url = self.events_url if shared else "memory://"
         if self.graphiql is None:
             self.graphiql = not self.is_production
         return self
@@ -106,6 +136,7 @@ class Settings(BaseSettings):
         _check_scheme("DETALKA_STORAGE_URL", self.files_url, {"file", "s3"})
         if self.storage_url.startswith("s3://") and not urlsplit(self.storage_url).netloc:
             raise ConfigError("DETALKA_STORAGE_URL: s3:// needs a bucket, s3://bucket/prefix")
+        _check_scheme("DETALKA_CACHE_URL", self.cache_url, CACHE_SCHEMES)
         if self.smtp_url:
             _check_scheme("DETALKA_SMTP_URL", self.smtp_url, SMTP_SCHEMES)
         if self.sms_gateway_url:
@@ -125,6 +156,17 @@ class Settings(BaseSettings):
             raise ConfigError("DETALKA_CAPTCHA=disabled is for development and tests only")
         if self.graphiql:
             raise ConfigError("DETALKA_GRAPHIQL: GraphiQL and introspection stay off in production")
+
+
+def _is_origin(text: str) -> bool:
+    """scheme://host[:port] and nothing more (a trailing slash is forgiven)."""
+    try:
+        parts = urlsplit(text.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    extra = parts.query or parts.fragment or parts.username or parts.path not in ("", "/")
+    return parts.scheme in HTTP_SCHEMES and bool(parts.hostname) and not extra
 
 
 def _check_scheme(name: str, url: str, allowed: set[str]) -> None:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from graphql import OperationDefinitionNode, build_schema, parse, validate
 
-from detalka.errors import ErrorCode
+from detalka.errors import ErrorCode, RequestErrorCode
 from detalka.web.app import create_app
 from detalka.web.cabinet import static_dir
 from tests.conftest import make_settings
@@ -75,11 +75,14 @@ def test_every_error_code_has_a_russian_message_in_the_app() -> None:
     source = (APP / "js" / "messages.js").read_text(encoding="utf-8")
     table = source.split("export const ERROR_MESSAGES = {", 1)[1].split("\n};", 1)[0]
     messages = dict(re.findall(r'^\s+([A-Z_]+):\s*\n?\s*"([^"]+)"', table, re.MULTILINE))
-    # then every code the API can put in userErrors has a Russian message
-    sdl_codes = set(re.findall(r"enum ErrorCode \{([^}]*)\}", SDL.read_text())[0].split())
+    # then every code the API can put in userErrors or in a top-level error has one
+    schema = build_schema(SDL.read_text(encoding="utf-8"))
+    sdl_codes = set(schema.type_map["ErrorCode"].values)  # type: ignore[attr-defined]
+    top_level = set(schema.type_map["RequestErrorCode"].values)  # type: ignore[attr-defined]
     assert {c.value for c in ErrorCode} == sdl_codes
-    assert sdl_codes - set(messages) == set()
-    for code in (*sdl_codes, "UNAUTHENTICATED", "INTERNAL_SERVER_ERROR", "NETWORK"):
+    assert {c.value for c in RequestErrorCode} == top_level
+    assert (sdl_codes | top_level) - set(messages) == set()
+    for code in (*sdl_codes, *top_level, "NETWORK"):
         assert re.search("[а-яё]", messages[code]), code
 
 

@@ -49,10 +49,12 @@ class Live:
     settings: Settings
 
     async def call(self, query: str, variables: dict[str, Any], token: str | None = None) -> Any:
+        # token "" signs in: no Authorization at all (a bad one is refused, #12)
+        bearer = self.token if token is None else token
         response = await self.http.post(
             "/graphql",
             json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {token or self.token}"},
+            headers={"Authorization": f"Bearer {bearer}"} if bearer else {},
         )
         body = response.json()
         assert "errors" not in body, body
@@ -65,7 +67,7 @@ class Live:
 
     async def sign_in(self, msisdn: str) -> str:
         variables = {"i": {"msisdn": msisdn, "password": PASSWORD, "regionCode": "MOW"}}
-        token: str = (await self.call(SIGN_IN, variables, token="-"))["sessionCreate"]["token"]
+        token: str = (await self.call(SIGN_IN, variables, token=""))["sessionCreate"]["token"]
         return token
 
 
@@ -257,11 +259,8 @@ async def test_at_most_five_operations_per_connection(live: Live) -> None:
         for n in range(6):
             await ws.subscribe(str(n), FOLLOW, {})
         message = await ws.receive(timeout_s=5)
-        assert message == {
-            "id": "5",
-            "type": "error",
-            "payload": [{"message": "Subscription limit reached"}],
-        }
+        assert message["id"] == "5" and message["type"] == "error"
+        assert _error_codes(message) == ["TOO_MANY_SUBSCRIPTIONS"]
 
 
 async def test_a_connection_without_init_is_closed(

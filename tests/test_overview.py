@@ -260,7 +260,12 @@ async def test_a_bad_period_is_a_clear_error_with_a_code(
     kaliningrad: Account, period: dict[str, str], code: str
 ) -> None:
     body = await kaliningrad.query(EXPENSES, {"period": period})
-    assert body.get("data") is None or body["data"]["viewer"] is None
+    if code.startswith("PERIOD_"):
+        # a field's error: the rest of viewer stays, and the error names the field
+        assert body["data"]["viewer"]["expenses"] is None
+        assert body["errors"][0]["path"] == ["viewer", "expenses"]
+    else:
+        assert "data" not in body  # a request's error: no data at all
     assert body["errors"][0]["extensions"]["code"] == code
     assert body["errors"][0]["message"]
 

@@ -11,8 +11,6 @@ from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaskErrors,
-    ParserCache,
     ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator
@@ -22,11 +20,16 @@ from detalka.schema.account import AccountQuery
 from detalka.schema.auth import AuthMutation
 from detalka.schema.catalog import CatalogQuery
 from detalka.schema.connections import describe_connections
-from detalka.schema.errors import is_unexpected
+from detalka.schema.error_codes import CodedErrors
+from detalka.schema.errors import TopLevelErrorCode
 from detalka.schema.execution import PlainDataExecutor
 from detalka.schema.live import OrdersSubscription
+from detalka.schema.nodes import NodesQuery
 from detalka.schema.orders import OrdersMutation
+from detalka.schema.parsing import ParserCache
+from detalka.schema.permissions import describe_directives
 from detalka.schema.schedules import SchedulesMutation
+from detalka.schema.suggestions import Schema, ValidationWithoutSuggestions
 from detalka.schema.tokens import TokensMutation
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
@@ -38,7 +41,7 @@ MAX_ALIASES_RULE = create_validator(30)
 def _query_type() -> type:
     # relay.node() mutates its field when a schema is built, so each schema needs its own.
     @strawberry.type(name="Query", description="Everything a client can read.")
-    class Query(CatalogQuery, AccountQuery):
+    class Query(CatalogQuery, AccountQuery, NodesQuery):
         node: relay.Node | None = relay.node(description="Any object by its global ID.")
 
     return Query
@@ -62,20 +65,26 @@ def build_schema(*, production: bool = False, plain_data: bool = True) -> strawb
     extensions: list[Any] = [
         lambda: AddValidationRules([MAX_ALIASES_RULE]),
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        # Production leaves "Did you mean ...?" out: with introspection off it would still
+        # spell the schema out, one guess at a time.
+        ValidationWithoutSuggestions if production else lambda: ValidationCache(maxsize=256),
+        lambda: CodedErrors(mask=production),
     ]
     if production:
-        extensions += [DisableIntrospection, lambda: MaskErrors(should_mask_error=is_unexpected)]
-    schema = strawberry.Schema(
+        extensions.append(DisableIntrospection)
+    schema = Schema(
         query=_query_type(),
         mutation=Mutation,
         subscription=Subscription,
+        types=[TopLevelErrorCode],
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
         # Plain data (e.g. 365 days of expenses) skips graphql-core's per-field work.
         execution_context_class=PlainDataExecutor if plain_data else None,
     )
+    schema.hide_suggestions = production
     describe_connections(schema)
+    describe_directives(schema)
     return schema
 
 

@@ -62,14 +62,14 @@ class Tariff(relay.Node):
 @strawberry.type(description="A subscriber: a phone number and its account.")
 class Subscriber(relay.Node):
     pk: relay.NodeID[int]
-    msisdn: str = strawberry.field(
+    msisdn: str | None = strawberry.field(
         description="The number in E.164, e.g. `+79161234567`.",
         extensions=needs(Scope.ACCOUNT_READ),
     )
-    home_region: Region = strawberry.field(
+    home_region: Region | None = strawberry.field(
         description="The home region of the number.", extensions=needs(Scope.ACCOUNT_READ)
     )
-    tariff: Tariff = strawberry.field(
+    tariff: Tariff | None = strawberry.field(
         description="The current tariff plan.", extensions=needs(Scope.ACCOUNT_READ)
     )
     email: str | None = strawberry.field(
@@ -82,7 +82,7 @@ class Subscriber(relay.Node):
     @strawberry.field(
         description="Main and additional balances.", extensions=needs(Scope.ACCOUNT_READ)
     )
-    async def balances(self, info: Info) -> Balances:
+    async def balances(self, info: Info) -> Balances | None:
         view = await overview.balances(self.pk, info.context.services.clock.now())
         return Balances(
             main=Balance.from_row(view.main),
@@ -94,7 +94,7 @@ class Subscriber(relay.Node):
     @strawberry.field(
         description="Promised payments, newest first.", extensions=needs(Scope.ACCOUNT_READ)
     )
-    async def promised_payments(self, info: Info) -> list[PromisedPayment]:
+    async def promised_payments(self, info: Info) -> list[PromisedPayment] | None:
         views = await overview.promised_payments(self.pk, info.context.services.clock.now())
         return [
             PromisedPayment(
@@ -113,7 +113,7 @@ class Subscriber(relay.Node):
         description="What is left of the tariff's packages this billing month.",
         extensions=needs(Scope.ACCOUNT_READ),
     )
-    async def packages(self, info: Info) -> list[PackageRemainder]:
+    async def packages(self, info: Info) -> list[PackageRemainder] | None:
         views = await overview.packages(
             self.pk, self.tariff_id, ZoneInfo(self.time_zone), info.context.services.clock.now()
         )
@@ -135,7 +135,7 @@ class Subscriber(relay.Node):
         self,
         info: Info,
         period: Annotated[PeriodInput, strawberry.argument(description="Days, inclusive.")],
-    ) -> ExpenseSummary:
+    ) -> ExpenseSummary | None:
         return ExpenseSummary.of(await overview.expenses(self.pk, self._period(info, period)))
 
     @strawberry.field(
@@ -155,7 +155,7 @@ class Subscriber(relay.Node):
         after: Annotated[
             str | None, strawberry.argument(description="`endCursor` of the page before.")
         ] = None,
-    ) -> Connection[UsageRecord]:
+    ) -> Connection[UsageRecord] | None:
         value = self._period(info, period)
         return await keyset_connection(
             first,
@@ -178,7 +178,7 @@ class Subscriber(relay.Node):
         after: Annotated[
             str | None, strawberry.argument(description="`endCursor` of the page before.")
         ] = None,
-    ) -> Connection[Payment]:
+    ) -> Connection[Payment] | None:
         value = self._period(info, period)
         return await keyset_connection(
             first,
@@ -213,7 +213,7 @@ class Subscriber(relay.Node):
         after: Annotated[
             str | None, strawberry.argument(description="`endCursor` of the page before.")
         ] = None,
-    ) -> Connection[DetailOrder]:
+    ) -> Connection[DetailOrder] | None:
         return await keyset_connection(
             first,
             after,
@@ -226,20 +226,20 @@ class Subscriber(relay.Node):
         description="The personal archive: ready documents until they expire, newest first.",
         extensions=needs(Scope.ORDERS_READ),
     )
-    async def documents(self, info: Info) -> list[Document]:
+    async def documents(self, info: Info) -> list[Document] | None:
         rows = await order_views.documents(self.pk, info.context.services.clock.now())
         return [Document.from_row(r, info.context.settings.public_url) for r in rows]
 
     @strawberry.field(
         description="Periodic reports by email, oldest first.", extensions=needs(Scope.ORDERS_READ)
     )
-    async def detail_schedules(self) -> list[DetailSchedule]:
+    async def detail_schedules(self) -> list[DetailSchedule] | None:
         return [DetailSchedule.from_read(r) for r in await schedules.schedules_of(self.pk)]
 
     @strawberry.field(
         description="The subscriber's API tokens, newest first.", extensions=session_only()
     )
-    async def api_tokens(self) -> list[ApiToken]:
+    async def api_tokens(self) -> list[ApiToken] | None:
         return [ApiToken.from_row(r) for r in await access.api_tokens(self.pk)]
 
     @classmethod

@@ -141,7 +141,7 @@ class AuthMutation:
         )
 
     @mutation(description="Sign out: end this session.", extensions=session_only())
-    async def session_delete(self, info: Info) -> SessionDeletePayload:
+    async def session_delete(self, info: Info) -> SessionDeletePayload | None:
         viewer = info.context.viewer
         assert viewer is not None and viewer.session_id is not None
         ended = await sign_in.end_session(viewer.session_id, info.context.services.clock.now())
@@ -155,7 +155,7 @@ class AuthMutation:
         self,
         info: Info,
         input: Annotated[PasswordChangeInput, strawberry.argument(description="The input.")],
-    ) -> PasswordChangePayload:
+    ) -> PasswordChangePayload | None:
         viewer = info.context.viewer
         assert viewer is not None and viewer.session_id is not None
         await sign_in.change_password(

@@ -21,6 +21,7 @@ from graphql import GraphQLError
 from strawberry import relay
 
 from detalka.adapters.events import Listener
+from detalka.errors import RequestErrorCode
 from detalka.resolvers import order_views
 from detalka.resolvers.access import Scope, Viewer, still_valid
 from detalka.schema.context import Info
@@ -41,10 +42,13 @@ def _state(order: DetailOrder) -> tuple[Any, ...]:
 def _viewer(info: Info) -> Viewer:
     viewer = info.context.viewer
     if viewer is None:
-        raise GraphQLError("Войдите в аккаунт.", extensions={"code": "UNAUTHENTICATED"})
+        raise GraphQLError(
+            "Войдите в аккаунт.", extensions={"code": RequestErrorCode.UNAUTHENTICATED.value}
+        )
     if not viewer.can(Scope.ORDERS_READ):
         raise GraphQLError(
-            f"Нет права {Scope.ORDERS_READ} у этого токена.", extensions={"code": "FORBIDDEN"}
+            f"Нет права {Scope.ORDERS_READ} у этого токена.",
+            extensions={"code": RequestErrorCode.FORBIDDEN.value},
         )
     return viewer
 
@@ -52,7 +56,9 @@ def _viewer(info: Info) -> Viewer:
 def _order_id(given: relay.GlobalID) -> int:
     order_id = node_pk(given, "DetailOrder")
     if order_id is None:
-        raise GraphQLError("Заказ не найден.", extensions={"code": "NOT_FOUND"})
+        raise GraphQLError(
+            "Заказ не найден.", extensions={"code": RequestErrorCode.NOT_FOUND.value}
+        )
     return order_id
 
 
@@ -72,7 +78,8 @@ class _Wake:
             services = self.info.context.services
             if not await still_valid(self.viewer, services.clock.now()):
                 raise GraphQLError(
-                    "Сеанс завершён, войдите снова.", extensions={"code": "UNAUTHENTICATED"}
+                    "Сеанс завершён, войдите снова.",
+                    extensions={"code": RequestErrorCode.UNAUTHENTICATED.value},
                 )
             return None
         woken = {event.order_id}
@@ -87,7 +94,9 @@ async def _follow_one(
     found = await orders_of(info, viewer.subscriber_id, ids=[order_id])
     if not found:
         # Absent and someone else's look the same: nothing about foreign orders leaks.
-        raise GraphQLError("Заказ не найден.", extensions={"code": "NOT_FOUND"})
+        raise GraphQLError(
+            "Заказ не найден.", extensions={"code": RequestErrorCode.NOT_FOUND.value}
+        )
     order = found[0]
     yield order
     last = _state(order)

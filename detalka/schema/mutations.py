@@ -34,7 +34,10 @@ class UserErrors(FieldExtension):
             problems = [error]
         except Rejected as rejected:
             problems = rejected.errors
-        payload: Any = self.field.type  # the payload class, resolved by the time it runs
+        # The payload class, resolved by the time it runs; a mutation a permission can
+        # refuse is nullable (`Payload | None`), so unwrap that.
+        payload: Any = self.field.type
+        payload = getattr(payload, "of_type", payload)
         return payload(user_errors=[UserError.from_error(e) for e in problems])
 
 

@@ -22,6 +22,7 @@ from detalka.resolvers.access import Scope
 from detalka.schema.catalog import Store
 from detalka.schema.connections import ConnectionTexts
 from detalka.schema.context import Info
+from detalka.schema.enums import described_enum
 from detalka.schema.errors import UserError
 from detalka.schema.mutations import mutation
 from detalka.schema.nodes import node_pk, own_nodes
@@ -32,18 +33,63 @@ if TYPE_CHECKING:
     from detalka.resolvers.account import Subscriber as SubscriberRow
     from detalka.resolvers.order_views import Document as DocumentRow
 
-DetailOrderStatus = strawberry.enum(
+DetailOrderStatus = described_enum(
     DetailOrderStatusEnum,
-    description="PENDING -> RENDERING -> READY -> EXPIRED, or FAILED, or CANCELED.",
+    "PENDING -> RENDERING -> READY -> EXPIRED, or FAILED, or CANCELED.",
+    {
+        DetailOrderStatusEnum.PENDING: "Accepted, waiting for a worker.",
+        DetailOrderStatusEnum.RENDERING: "Being made; `progress` grows from 0 to 1.",
+        DetailOrderStatusEnum.READY: "The document is made and kept for 72 hours.",
+        DetailOrderStatusEnum.EXPIRED: "The document was kept its 72 hours and deleted.",
+        DetailOrderStatusEnum.FAILED: "Could not be made; `failureReason` says why.",
+        DetailOrderStatusEnum.CANCELED: "Canceled by the subscriber before it was ready.",
+    },
 )
-DeliveryStatus = strawberry.enum(DeliveryStatusEnum, description="Where delivery stands.")
-DeliveryMethod = strawberry.enum(
-    DeliveryMethodEnum, description="ARCHIVE (personal archive), EMAIL, or PAPER at a store."
+DeliveryStatus = described_enum(
+    DeliveryStatusEnum,
+    "Where delivery stands.",
+    {
+        DeliveryStatusEnum.NONE: "Nothing to deliver: ARCHIVE delivery.",
+        DeliveryStatusEnum.PENDING: "Waiting for the document, or being sent.",
+        DeliveryStatusEnum.SENT: "The email was accepted by the mail server.",
+        DeliveryStatusEnum.FAILED: "The email could not be sent; the file stays in the archive.",
+        DeliveryStatusEnum.AT_STORE: "The paper copy waits at the chosen store.",
+    },
 )
-ReportFormat = strawberry.enum(
-    ReportFormatEnum, description="HTML page, PDF document, XLSX spreadsheet, CSV for machines."
+DeliveryMethod = described_enum(
+    DeliveryMethodEnum,
+    "ARCHIVE (personal archive), EMAIL, or PAPER at a store.",
+    {
+        DeliveryMethodEnum.ARCHIVE: "The personal archive: download it for 72 hours.",
+        DeliveryMethodEnum.EMAIL: "By email: attached up to 10 MB, otherwise a link.",
+        DeliveryMethodEnum.PAPER: "A printed copy at a store in the home region.",
+    },
 )
-ReportSection = strawberry.enum(ReportSectionEnum, description="A part of the report.")
+ReportFormat = described_enum(
+    ReportFormatEnum,
+    "HTML page, PDF document, XLSX spreadsheet, CSV for machines.",
+    {
+        ReportFormatEnum.HTML: "A web page to read in a browser.",
+        ReportFormatEnum.PDF: "A PDF document to print or keep.",
+        ReportFormatEnum.XLSX: "An Excel spreadsheet, a sheet per section.",
+        ReportFormatEnum.CSV: "Comma-separated values for programs (UTF-8 with a BOM).",
+    },
+)
+ReportSection = described_enum(
+    ReportSectionEnum,
+    "A part of the report.",
+    {
+        ReportSectionEnum.SUMMARY: "Totals by category for the period.",
+        ReportSectionEnum.BALANCES: "Opening and closing main balance, payments and charges.",
+        ReportSectionEnum.PACKAGES: "The tariff's packages and what was used of them.",
+        ReportSectionEnum.PROMISED_PAYMENTS: "Promised payments taken or repaid.",
+        ReportSectionEnum.CALLS: "Every call.",
+        ReportSectionEnum.MESSAGES: "Every SMS and MMS.",
+        ReportSectionEnum.MOBILE_INTERNET: "Every data session.",
+        ReportSectionEnum.CHARGES: "Fees and one-time charges.",
+        ReportSectionEnum.PAYMENTS: "Every payment onto the main balance.",
+    },
+)
 
 
 @strawberry.type(description="A rendered report in the personal archive, kept 72 hours.")
@@ -263,7 +309,7 @@ class OrdersMutation:
         self,
         info: Info,
         input: Annotated[DetailOrderInput, strawberry.argument(description="The order.")],
-    ) -> DetailOrderPreviewPayload:
+    ) -> DetailOrderPreviewPayload | None:
         subscriber = await viewer_subscriber(info)
         services = info.context.services
         order, estimated = await orders.preview(
@@ -288,7 +334,7 @@ class OrdersMutation:
         self,
         info: Info,
         input: Annotated[DetailOrderInput, strawberry.argument(description="The order.")],
-    ) -> DetailOrderCreatePayload:
+    ) -> DetailOrderCreatePayload | None:
         subscriber = await viewer_subscriber(info)
         services = info.context.services
         row = await orders.place_order(
@@ -310,7 +356,7 @@ class OrdersMutation:
         self,
         info: Info,
         input: Annotated[DetailOrderCancelInput, strawberry.argument(description="The order.")],
-    ) -> DetailOrderCancelPayload:
+    ) -> DetailOrderCancelPayload | None:
         viewer = info.context.viewer
         assert viewer is not None
         order_id = node_pk(input.id, "DetailOrder")

@@ -32,6 +32,7 @@ from detalka.resolvers import history, overview
 from detalka.resolvers.access import Scope
 from detalka.schema.connections import ConnectionTexts
 from detalka.schema.context import Info
+from detalka.schema.enums import described_enum
 from detalka.schema.nodes import own_nodes
 from detalka.schema.scalars import Money
 
@@ -40,18 +41,87 @@ if TYPE_CHECKING:
     from detalka.resolvers.history import UsageRecord as UsageRow
     from detalka.resolvers.overview import Balance as BalanceRow
 
-BalanceKind = strawberry.enum(BalanceKindEnum, description="Which balance.")
-BalanceState = strawberry.enum(
-    overview.BalanceState,
-    description="Overall state of the main balance: POSITIVE; LOW (under 50 ₽); NEGATIVE.",
+BalanceKind = described_enum(
+    BalanceKindEnum,
+    "Which balance.",
+    {
+        BalanceKindEnum.MAIN: "The main balance: payments go in, charges come out.",
+        BalanceKindEnum.BONUS: "Bonus points from the operator's offers; they may expire.",
+        BalanceKindEnum.CASHBACK: "Money back from partner offers; spent before the main one.",
+        BalanceKindEnum.CONTENT: "A separate account for paid content and subscriptions.",
+    },
 )
-PackageKind = strawberry.enum(PackageKindEnum, description="What a package holds.")
-PackageUnit = strawberry.enum(PackageUnitEnum, description="Unit of a package.")
-UsageKind = strawberry.enum(UsageKindEnum, description="Kind of a charge event.")
-Direction = strawberry.enum(DirectionEnum, description="Incoming or outgoing.")
-PaymentMethod = strawberry.enum(PaymentMethodEnum, description="How money came or went.")
-ExpenseCategory = strawberry.enum(
-    overview.ExpenseCategory, description="Expense category; anything abroad is ROAMING."
+BalanceState = described_enum(
+    overview.BalanceState,
+    "Overall state of the main balance: POSITIVE; LOW (under 50 ₽); NEGATIVE.",
+    {
+        overview.BalanceState.POSITIVE: "50 ₽ or more on the main balance.",
+        overview.BalanceState.LOW: "Under 50 ₽ but not below zero: time to top up.",
+        overview.BalanceState.NEGATIVE: "Below zero: paid services may be suspended.",
+    },
+)
+PackageKind = described_enum(
+    PackageKindEnum,
+    "What a package holds.",
+    {
+        PackageKindEnum.VOICE: "Minutes of calls.",
+        PackageKindEnum.SMS: "Text messages.",
+        PackageKindEnum.DATA: "Mobile internet traffic.",
+    },
+)
+PackageUnit = described_enum(
+    PackageUnitEnum,
+    "Unit of a package.",
+    {
+        PackageUnitEnum.MINUTES: "Whole minutes of calls.",
+        PackageUnitEnum.MESSAGES: "Single messages.",
+        PackageUnitEnum.MEGABYTES: "Megabytes (1024 kilobytes) of traffic.",
+    },
+)
+UsageKind = described_enum(
+    UsageKindEnum,
+    "Kind of a charge event.",
+    {
+        UsageKindEnum.CALL: "A voice call; `durationSeconds` says how long.",
+        UsageKindEnum.SMS: "A text message.",
+        UsageKindEnum.MMS: "A multimedia message.",
+        UsageKindEnum.DATA: "A mobile internet session; `volumeKb` says how much.",
+        UsageKindEnum.SUBSCRIPTION_FEE: "The tariff's or an option's periodic fee.",
+        UsageKindEnum.ONE_TIME: "A one-time charge: an option switched on, a paid service.",
+        UsageKindEnum.ROAMING: "A roaming service charge of its own (not a call or data).",
+    },
+)
+Direction = described_enum(
+    DirectionEnum,
+    "Incoming or outgoing.",
+    {
+        DirectionEnum.IN: "Incoming: the other party called or wrote.",
+        DirectionEnum.OUT: "Outgoing: the subscriber called or wrote.",
+    },
+)
+PaymentMethod = described_enum(
+    PaymentMethodEnum,
+    "How money came or went.",
+    {
+        PaymentMethodEnum.CARD: "A bank card payment.",
+        PaymentMethodEnum.CASH: "Cash at a store or a terminal.",
+        PaymentMethodEnum.BANK_TRANSFER: "A bank transfer.",
+        PaymentMethodEnum.AUTOPAY: "An automatic top-up from a linked card.",
+        PaymentMethodEnum.PROMISED_PAYMENT: "A promised payment credited (short credit).",
+        PaymentMethodEnum.PROMISED_REPAYMENT: "A promised payment repaid (money out).",
+    },
+)
+ExpenseCategory = described_enum(
+    overview.ExpenseCategory,
+    "Expense category; anything abroad is ROAMING.",
+    {
+        overview.ExpenseCategory.CALLS: "Calls at home.",
+        overview.ExpenseCategory.MESSAGES: "SMS and MMS at home.",
+        overview.ExpenseCategory.MOBILE_INTERNET: "Mobile internet at home.",
+        overview.ExpenseCategory.SUBSCRIPTION: "Subscription fees.",
+        overview.ExpenseCategory.ONE_TIME: "One-time charges.",
+        overview.ExpenseCategory.ROAMING: "Everything spent abroad, whatever its kind.",
+    },
 )
 
 

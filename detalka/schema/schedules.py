@@ -16,6 +16,7 @@ from detalka.models.enums import ScheduleFrequency as ScheduleFrequencyEnum
 from detalka.resolvers import schedules
 from detalka.resolvers.access import Scope
 from detalka.schema.context import Info
+from detalka.schema.enums import described_enum
 from detalka.schema.errors import UserError
 from detalka.schema.mutations import mutation
 from detalka.schema.nodes import node_pk, own_nodes
@@ -26,9 +27,13 @@ from detalka.schema.permissions import needs
 if TYPE_CHECKING:
     from detalka.resolvers.schedules import DetailSchedule as ScheduleRow
 
-ScheduleFrequency = strawberry.enum(
+ScheduleFrequency = described_enum(
     ScheduleFrequencyEnum,
-    description="WEEKLY: the previous Monday to Sunday; MONTHLY: the previous calendar month.",
+    "WEEKLY: the previous Monday to Sunday; MONTHLY: the previous calendar month.",
+    {
+        ScheduleFrequencyEnum.WEEKLY: "Every Monday at 01:00 local time, for the week before.",
+        ScheduleFrequencyEnum.MONTHLY: "On the 1st at 01:00 local time, for the month before.",
+    },
 )
 
 
@@ -150,7 +155,7 @@ class SchedulesMutation:
         input: Annotated[
             DetailScheduleCreateInput, strawberry.argument(description="The schedule.")
         ],
-    ) -> DetailSchedulePayload:
+    ) -> DetailSchedulePayload | None:
         subscriber = await viewer_subscriber(info)
         request = schedules.ScheduleRequest(
             frequency=input.frequency,
@@ -173,7 +178,7 @@ class SchedulesMutation:
         input: Annotated[
             DetailScheduleUpdateInput, strawberry.argument(description="The changes.")
         ],
-    ) -> DetailSchedulePayload:
+    ) -> DetailSchedulePayload | None:
         subscriber = await viewer_subscriber(info)
         change = schedules.ScheduleChange(
             frequency=input.frequency,
@@ -198,7 +203,7 @@ class SchedulesMutation:
         input: Annotated[
             DetailScheduleDeleteInput, strawberry.argument(description="The schedule.")
         ],
-    ) -> DetailScheduleDeletePayload:
+    ) -> DetailScheduleDeletePayload | None:
         viewer = info.context.viewer
         assert viewer is not None
         row = await schedules.delete_schedule(viewer.subscriber_id, _schedule_id(input.id))

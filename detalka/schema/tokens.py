@@ -96,7 +96,7 @@ class TokensMutation:
         self,
         info: Info,
         input: Annotated[ApiTokenCreateInput, strawberry.argument(description="The input.")],
-    ) -> ApiTokenCreatePayload:
+    ) -> ApiTokenCreatePayload | None:
         viewer = info.context.viewer
         assert viewer is not None
         # The SDL keeps scopes as strings; here they become access.Scope or INVALID_SCOPE.
@@ -111,7 +111,7 @@ class TokensMutation:
         self,
         info: Info,
         input: Annotated[ApiTokenRevokeInput, strawberry.argument(description="The input.")],
-    ) -> ApiTokenRevokePayload:
+    ) -> ApiTokenRevokePayload | None:
         viewer = info.context.viewer
         assert viewer is not None
         token_id = node_pk(input.id, "ApiToken")

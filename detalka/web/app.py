@@ -26,6 +26,7 @@ from detalka.web.files import download_endpoint
 from detalka.web.graphql import GraphQLApp
 from detalka.web.health import healthz, readyz_endpoint
 from detalka.web.observability import CountedSockets, RequestIdMiddleware, metrics_endpoint
+from detalka.web.origins import cors_middleware
 
 
 def create_app(
@@ -51,6 +52,7 @@ def create_app(
         subscription_poll_s=settings.subscription_poll_seconds,
     )
     embedded = urlsplit(settings.broker_url).scheme == "memory"
+    graphql = GraphQLApp(services)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -65,9 +67,9 @@ def create_app(
                 stack.enter_context(WorkerProcess(jobs.broker))
                 housekeeping = asyncio.create_task(_housekeeping(jobs))
                 stack.callback(housekeeping.cancel)
+            stack.push_async_callback(graphql.store.close)
             yield
 
-    graphql = GraphQLApp(services)
     checks: dict[str, probes.Probe] = {
         "database": probes.database,
         "broker": probes.broker_probe(jobs.broker),
@@ -84,7 +86,8 @@ def create_app(
             Route("/files/{token}", download_endpoint(jobs.storage, clock)),
             *cabinet_routes(),
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        # Browsers on the allowed origins only (web/origins.py); the socket checks the same.
+        middleware=[Middleware(RequestIdMiddleware), cors_middleware(settings)],
         lifespan=lifespan,
     )
 

@@ -1,11 +1,17 @@
 """Who is calling: the one place that reads a bearer token (an ``Authorization`` header or the
-``connection_init`` payload of a WebSocket) or the session cookie, and resolves the caller."""
+``connection_init`` payload of a WebSocket) or the session cookie, and resolves the caller.
+
+A credential that was given and does not check out is never an anonymous run: a bad,
+expired or revoked bearer token is :class:`BadCredentials` (UNAUTHENTICATED over HTTP,
+close 4403 over a WebSocket). The cookie is the exception: a browser sends it by itself, so
+a stale one must not stand between the subscriber and a fresh ``sessionCreate``; it is
+:class:`StaleCookie`, and the request runs anonymous while the answer clears it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
@@ -13,12 +19,18 @@ from starlette.responses import Response
 from detalka.resolvers.access import Viewer, authenticate
 from detalka.schema.context import Services
 from detalka.settings import Settings
+from detalka.web.origins import browser_origins, origin_allowed
 
 SESSION_COOKIE = "detalka_session"
 
 
 class BadCredentials(Exception):
-    """Credentials were given and do not check out: not ``Bearer <token>``, or no such token."""
+    """Credentials were given and do not check out: not ``Bearer <token>``, or no such token
+    (unknown, expired or revoked)."""
+
+
+class StaleCookie(Exception):
+    """The session cookie names a session that is over; the caller is anonymous."""
 
 
 def bearer_token(authorization: str) -> str | None:
@@ -30,14 +42,25 @@ def bearer_token(authorization: str) -> str | None:
 
 
 async def caller_of_request(connection: HTTPConnection, services: Services) -> Viewer | None:
-    """The caller of an HTTP request or a WebSocket handshake, None when anonymous."""
+    """The caller of an HTTP request or a WebSocket handshake, None when anonymous.
+
+    :class:`BadCredentials` for an ``Authorization`` header that does not check out,
+    :class:`StaleCookie` for an honoured cookie whose session is over.
+    """
     now = services.clock.now()
-    token = bearer_token(connection.headers.get("authorization", ""))
-    if token is not None:
-        return await authenticate(token, now)
+    authorization = connection.headers.get("authorization")
+    if authorization is not None:
+        token = bearer_token(authorization)
+        viewer = await authenticate(token, now) if token is not None else None
+        if viewer is None:
+            raise BadCredentials
+        return viewer
     cookie = connection.cookies.get(SESSION_COOKIE)
     if cookie and connection.scope["type"] == "http" and _csrf_safe(connection, services):
-        return await authenticate(cookie, now)
+        viewer = await authenticate(cookie, now)
+        if viewer is None:
+            raise StaleCookie
+        return viewer
     # A cookie that breaks the CSRF rules is not honoured: the request runs anonymous.
     return None
 
@@ -72,20 +95,12 @@ def set_session_cookie(response: Response, settings: Settings, token: str, max_a
 
 def _csrf_safe(connection: HTTPConnection, services: Services) -> bool:
     # A browser sends cookies with cross-site form posts; it never sends a cross-origin JSON
-    # POST without CORS consent. So: POST, JSON, and an Origin we know.
+    # POST without CORS consent. So: POST, JSON, and an origin CORS would let in (the same
+    # list as CORS and the WebSocket: web/origins.py). GET never reads the cookie.
     method = connection.scope.get("method", "GET")
     content_type = connection.headers.get("content-type", "").split(";")[0].strip().lower()
-    origin = (connection.headers.get("origin") or "").rstrip("/")
     return (
         method == "POST"
         and content_type == "application/json"
-        and origin in allowed_origins(services.settings)
+        and origin_allowed(connection.headers, browser_origins(services.settings))
     )
-
-
-def allowed_origins(settings: Settings) -> set[str]:
-    public = urlsplit(settings.public_url)
-    return {
-        f"{public.scheme}://{public.netloc}",
-        *(o.rstrip("/") for o in settings.allowed_origins),
-    }

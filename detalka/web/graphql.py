@@ -1,4 +1,9 @@
-"""The GraphQL endpoint: strawberry's ASGI view with Detalka's context and encoding."""
+"""The GraphQL endpoint: strawberry's ASGI view with Detalka's context and encoding.
+
+What HTTP says about an answer (media type, status, ``data`` on request errors) is
+web/over_http.py; persisted queries web/persisted.py; ``Cache-Control`` web/caching.py;
+who may call from a browser web/origins.py. This class wires them into strawberry's view.
+"""
 
 from __future__ import annotations
 
@@ -9,29 +14,44 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult as StrawberryExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from detalka.adapters import metrics
+from detalka.adapters.query_store import QueryStore, query_store
+from detalka.errors import RequestErrorCode
 from detalka.schema import build_schema
 from detalka.schema.context import Context, Services
+from detalka.web import persisted
 from detalka.web.auth import (
     BadCredentials,
+    StaleCookie,
     caller_of_connection_init,
     caller_of_request,
     set_session_cookie,
 )
 from detalka.web.cabinet import offline_ide_html
+from detalka.web.caching import cache_headers
+from detalka.web.origins import browser_origins
+from detalka.web.over_http import Exchange, Refused, negotiate, shape
+from detalka.web.sockets import TransportWsHandler
 
 MAX_SUBSCRIPTIONS = 5  # operations in flight per WebSocket connection
 INIT_TIMEOUT = timedelta(seconds=10)
+# Queries over GET (cacheable), mutations over POST only; subscriptions over the WebSocket.
+OPERATIONS = {"GET": {OperationType.QUERY}, "POST": {OperationType.QUERY, OperationType.MUTATION}}
 
 
 OPERATION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,59}$")
@@ -51,43 +71,141 @@ def operation_label(request_data: Any) -> str:
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    def __init__(self, services: Services) -> None:
+    graphql_transport_ws_handler_class = TransportWsHandler
+
+    def __init__(self, services: Services, store: QueryStore | None = None) -> None:
         settings = services.settings
         super().__init__(
             build_schema(production=settings.is_production),
             graphql_ide="graphiql" if settings.graphiql else None,
-            allow_queries_via_get=False,
+            allow_queries_via_get=True,
             # The legacy graphql-ws protocol had an auth bypass: graphql-transport-ws only.
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=INIT_TIMEOUT,
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS,
+            # The same origins as CORS: others get 403 at the handshake.
+            allowed_origins=sorted(browser_origins(settings)),
         )
         self.services = services
+        self.store = store or query_store(settings.cache_url, settings.persisted_queries_max_bytes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        media_type = negotiate(request.headers.get("accept"))
+        exchange = Exchange(media_type or "application/json", acceptable=media_type is not None)
+        exchange.method = request.method
+        request.state.graphql = exchange
+        try:
+            response = await self.run(request)
+        except Refused as refused:
+            response = exchange.refusal(refused, self.encode_json)
+        except HTTPException as error:  # strawberry's own refusals: not GraphQL over HTTP
+            response = exchange.refusal(_bad_request(error), self.encode_json)
+        if not isinstance(response, HTMLResponse):  # GraphiQL's page is not an answer
+            self._finish(response, exchange)
+        await response(scope, receive, send)
+
+    def _finish(self, response: Response, exchange: Exchange) -> None:
+        response.status_code = exchange.status
+        response.headers["content-type"] = f"{exchange.media_type}; charset=utf-8"
+        response.headers.update(exchange.headers)
+        if exchange.stale_cookie and "set-cookie" not in response.headers:
+            # Unless sessionCreate just set a fresh one, forget the session that is over.
+            set_session_cookie(response, self.services.settings, "", 0)
+        cache_headers(exchange, response)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
     ) -> Context:
-        context = Context(
-            request=request,
-            response=response,
-            services=self.services,
-            viewer=await caller_of_request(request, self.services),
-        )
+        context = Context(request=request, response=response, services=self.services)
+        try:
+            context.viewer = await caller_of_request(request, self.services)
+        except BadCredentials:
+            if isinstance(request, WebSocket):
+                context.bad_credentials = True  # on_ws_connect closes with 4403
+            else:
+                raise _unauthenticated() from None
+        except StaleCookie:
+            request.state.graphql.stale_cookie = True  # the cookie is read over HTTP only
+        if isinstance(request, Request):
+            anonymous = context.viewer is None and "authorization" not in request.headers
+            request.state.graphql.anonymous = anonymous
         if isinstance(response, Response):
             context.set_session_cookie = partial(
                 set_session_cookie, response, self.services.settings
             )
         return context
 
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A persisted query over GET has no `query` either: it is an operation, not a page.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
+
     async def render_graphql_ide(self, request: Request) -> Response:
         # strawberry's page loads React and GraphiQL from a CDN: offline, "Loading..." forever.
         return HTMLResponse(offline_ide_html(self.graphql_ide_html))
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> StrawberryExecutionResult:
+        exchange: Exchange = request.state.graphql
+        if not exchange.acceptable:
+            raise Refused(
+                RequestErrorCode.BAD_REQUEST,
+                "Accept must allow application/graphql-response+json or application/json.",
+                status=406,
+            )
+        query, to_persist = await persisted.resolve(
+            self.store, request_data.query, request_data.extensions
+        )
+        exchange.query, exchange.operation_name = query, request_data.operation_name or None
+        if to_persist is not None:
+            exchange.to_persist = (to_persist, query)
+        try:
+            return await self.schema.execute(
+                query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=exchange.operation_name,
+                allowed_operation_types=OPERATIONS[request_adapter.method],
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as error:
+            raise _not_supported(error.operation_type, request_adapter.method) from None
+        except CannotGetOperationTypeError as error:
+            # GetOperation() failed: a request error like validation (200 under JSON).
+            raise Refused(
+                RequestErrorCode.GRAPHQL_VALIDATION_FAILED, error.as_http_error_reason()
+            ) from None
+
+    async def process_result(
+        self, request: Request, result: StrawberryExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        exchange: Exchange = request.state.graphql
+        shape(response, list(result.errors or ()), exchange)  # type: ignore[arg-type]
+        if exchange.to_persist is not None and "data" in response:
+            await self.store.put(*exchange.to_persist)  # the document parsed and validated
+        return response
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         # A browser cannot set headers on a WebSocket: the token comes in connection_init,
         # {"authorization": "Bearer <token>"}. A token that does not check out closes the
         # connection (4403); no token leaves the connection anonymous.
         acknowledged: UnsetType = UNSET
+        if context.bad_credentials:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
         try:
             viewer = await caller_of_connection_init(context.connection_params or {}, self.services)
         except BadCredentials:
@@ -95,21 +213,6 @@ class GraphQLApp(GraphQL[Context, None]):
         if viewer is not None:
             context.viewer = viewer
         return acknowledged
-
-    async def process_result(
-        self, request: Request, result: StrawberryExecutionResult
-    ) -> GraphQLHTTPResponse:
-        response = await super().process_result(request, result)
-        errors: list[dict[str, Any]] = response.get("errors") or []  # type: ignore[assignment]
-        for error in errors:
-            # Every top-level error carries a code: a request the schema refuses (no path),
-            # or a failure while resolving a field that raised no code of its own (a bug).
-            extensions = error.setdefault("extensions", {})
-            extensions.setdefault(
-                "code",
-                "INTERNAL_SERVER_ERROR" if error.get("path") else "GRAPHQL_VALIDATION_FAILED",
-            )
-        return response
 
     async def execute_operation(
         self,
@@ -141,3 +244,30 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> Any:
         return json.loads(data)
+
+
+def _bad_request(error: HTTPException) -> Refused:
+    return Refused(RequestErrorCode.BAD_REQUEST, error.reason, status=error.status_code)
+
+
+def _unauthenticated() -> Refused:
+    return Refused(
+        RequestErrorCode.UNAUTHENTICATED,
+        "Токен недействителен или срок сеанса истёк. Войдите снова.",
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
+def _not_supported(operation: OperationType, method: str) -> Refused:
+    if operation == OperationType.SUBSCRIPTION:
+        return Refused(
+            RequestErrorCode.OPERATION_NOT_SUPPORTED,
+            "Подписки работают только через WebSocket (graphql-transport-ws) на /graphql.",
+        )
+    # GraphQL over HTTP: a mutation over GET is 405, whatever the media type.
+    return Refused(
+        RequestErrorCode.OPERATION_NOT_SUPPORTED,
+        f"Изменения отправляются методом POST, не {method}.",
+        status=405,
+        headers={"Allow": "POST"},
+    )

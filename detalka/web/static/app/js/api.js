@@ -69,10 +69,10 @@ export class Api {
     if (had) this.onSignedOut(reason);
   }
 
-  // A session token carries every scope, so FORBIDDEN for it means the session is gone as
-  // surely as UNAUTHENTICATED does (today's API answers a dead token with FORBIDDEN).
+  // A bad, expired or revoked token is UNAUTHENTICATED (HTTP 401 under
+  // application/graphql-response+json); FORBIDDEN is a scope, which a session always has.
   isAuthError(error) {
-    return error.code === "UNAUTHENTICATED" || (error.code === "FORBIDDEN" && this.signedIn);
+    return error.code === "UNAUTHENTICATED";
   }
 
   // Resolves to { data, errors }: data as far as it came (partial results are shown),

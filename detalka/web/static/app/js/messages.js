@@ -1,7 +1,7 @@
 // Every word the subscriber reads about a code or an enum value, in one place.
 
-// userErrors[].code (ErrorCode in the schema) and the top-level error codes the API sends.
-// A test checks that every ErrorCode of detalka/errors.py has a message here.
+// userErrors[].code (ErrorCode in the schema) and the top-level error codes the API sends
+// (RequestErrorCode). A test checks that every value of both enums has a message here.
 export const ERROR_MESSAGES = {
   INVALID_PHONE: "Номер указан неверно. Введите мобильный номер России, например +7 900 123-45-67.",
   INVALID_CAPTCHA: "Символы с картинки введены неверно. Введите символы с новой картинки.",
@@ -30,10 +30,22 @@ export const ERROR_MESSAGES = {
   TOO_MANY_SCHEDULES: "Рассылок уже слишком много. Удалите ненужную.",
   // top-level errors
   UNAUTHENTICATED: "Сеанс завершён. Войдите снова.",
-  FORBIDDEN: "Сеанс завершён. Войдите снова.",
+  FORBIDDEN: "Недостаточно прав для этого действия.",
   BAD_CURSOR: "Список изменился. Откройте первую страницу.",
   BAD_PAGE_SIZE: "Слишком большая страница списка.",
+  BAD_ID: "Запись не найдена: ссылка на неё неверна.",
+  BAD_USER_INPUT: "Проверьте введённые данные.",
+  BAD_REQUEST: "Приложение устарело. Обновите страницу.",
+  GRAPHQL_PARSE_FAILED: "Приложение устарело. Обновите страницу.",
   GRAPHQL_VALIDATION_FAILED: "Приложение устарело. Обновите страницу.",
+  OPERATION_NOT_SUPPORTED: "Приложение устарело. Обновите страницу.",
+  PERSISTED_QUERY_NOT_FOUND: "Приложение устарело. Обновите страницу.",
+  PERSISTED_QUERY_NOT_SUPPORTED: "Приложение устарело. Обновите страницу.",
+  QUERY_TOO_COMPLEX: "Запрос слишком сложный. Выберите период покороче.",
+  REQUEST_TOO_LARGE: "Запрос слишком большой.",
+  TIMEOUT: "Сервер не успел ответить. Попробуйте ещё раз или выберите период покороче.",
+  THROTTLED: "Слишком много запросов. Попробуйте через минуту.",
+  TOO_MANY_SUBSCRIPTIONS: "Открыто слишком много обновлений. Обновите страницу.",
   INTERNAL_SERVER_ERROR: "Что-то пошло не так на нашей стороне. Попробуйте ещё раз.",
   NETWORK: "Нет связи с сервером. Проверьте подключение и попробуйте ещё раз.",
 };
