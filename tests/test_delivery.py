@@ -81,6 +81,9 @@ async def _ready_email_order(ordering: Ordering) -> int:
     created = await ordering.create(delivery="EMAIL", email="anna@example.com")
     order_id = pk_of(created["order"]["id"])
     await ordering.wait_for(created["order"]["id"], "READY")
+    # The render sends the email's message after READY is committed: let it finish first,
+    # or the message can arrive after the join and send the email the test takes over.
+    await asyncio.to_thread(ordering.jobs.broker.join, ordering.jobs.render.queue_name)
     await asyncio.to_thread(ordering.jobs.broker.join, ordering.jobs.deliver.queue_name)
     await EmailDelivery.filter(order_id=order_id).delete()
     await DetailOrder.filter(id=order_id).update(delivery_status="PENDING", delivery_error=None)
