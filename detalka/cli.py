@@ -54,6 +54,30 @@ def _parser() -> argparse.ArgumentParser:
     _add_listen_options(api)
     api.set_defaults(command=cmd_api)
 
+    _add_worker_parser(sub)
+
+    scheduler = sub.add_parser(
+        "scheduler",
+        help="distributed mode: send the minutely messages (due schedules, reaper, purge)",
+    )
+    scheduler.add_argument("--every", type=_positive, default=30, help="seconds between rounds")
+    scheduler.add_argument("--once", action="store_true", help="one round, then exit (cron)")
+    scheduler.set_defaults(command=cmd_scheduler)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(command=cmd_migrate)
+
+    seed = sub.add_parser("seed", help="generate realistic data (deterministic for a seed)")
+    seed.add_argument("--subscribers", type=_positive, default=100)
+    seed.add_argument("--months", type=_positive, default=12)
+    seed.add_argument("--seed", type=int, default=1)
+    seed.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    seed.set_defaults(command=cmd_seed)
+
+    sub.add_parser("schema", help="print the GraphQL SDL").set_defaults(command=cmd_schema)
+    return parser
+
+
+def _add_worker_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     worker = sub.add_parser("worker", help="distributed mode: run one Dramatiq worker process")
     worker.add_argument("--threads", type=_positive, default=4)
     worker.add_argument(
@@ -82,26 +106,6 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds to wait for the database and broker at start-up before giving up",
     )
     worker.set_defaults(command=cmd_worker)
-
-    scheduler = sub.add_parser(
-        "scheduler",
-        help="distributed mode: send the minutely messages (due schedules, reaper, purge)",
-    )
-    scheduler.add_argument("--every", type=_positive, default=30, help="seconds between rounds")
-    scheduler.add_argument("--once", action="store_true", help="one round, then exit (cron)")
-    scheduler.set_defaults(command=cmd_scheduler)
-
-    sub.add_parser("migrate", help="apply database migrations").set_defaults(command=cmd_migrate)
-
-    seed = sub.add_parser("seed", help="generate realistic data (deterministic for a seed)")
-    seed.add_argument("--subscribers", type=_positive, default=100)
-    seed.add_argument("--months", type=_positive, default=12)
-    seed.add_argument("--seed", type=int, default=1)
-    seed.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    seed.set_defaults(command=cmd_seed)
-
-    sub.add_parser("schema", help="print the GraphQL SDL").set_defaults(command=cmd_schema)
-    return parser
 
 
 def _add_listen_options(parser: argparse.ArgumentParser) -> None:

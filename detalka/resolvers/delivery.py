@@ -83,6 +83,20 @@ async def deliver_order(order_id: int, setup: MailSetup, clock: Clock, notify: N
     ).update(claimed_until=now + CLAIM, attempts=F("attempts") + 1)
     if not claimed:
         return Outcome.BUSY
+    return await _send(order, document, delivery, setup, clock, notify)
+
+
+async def _send(
+    order: DetailOrder,
+    document: Document,
+    delivery: EmailDelivery,
+    setup: MailSetup,
+    clock: Clock,
+    notify: Notify,
+) -> Outcome:
+    """Send the claimed email once; record SENT, or FAILED, or raise RetryLater."""
+    assert order.email is not None
+    order_id, now = order.id, clock.now()
     attempts = delivery.attempts + 1
     message = report_email(
         sender=setup.sender,

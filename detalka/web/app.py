@@ -70,18 +70,12 @@ def create_app(
             stack.push_async_callback(graphql.store.close)
             yield
 
-    checks: dict[str, probes.Probe] = {
-        "database": probes.database,
-        "broker": probes.broker_probe(jobs.broker),
-        "events": jobs.events.ping,
-        "storage": jobs.storage.check,
-    }
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", CountedSockets(graphql)),
             Route("/healthz", healthz),
-            Route("/readyz", readyz_endpoint(checks)),
+            Route("/readyz", readyz_endpoint(_readiness_checks(jobs))),
             Route("/metrics", metrics_endpoint(jobs.queue_depths)),
             Route("/files/{token}", download_endpoint(jobs.storage, clock)),
             *cabinet_routes(),
@@ -90,6 +84,16 @@ def create_app(
         middleware=[Middleware(RequestIdMiddleware), cors_middleware(settings)],
         lifespan=lifespan,
     )
+
+
+def _readiness_checks(jobs: Jobs) -> dict[str, probes.Probe]:
+    """What ``/readyz`` asks: everything a request or an order needs on the way."""
+    return {
+        "database": probes.database,
+        "broker": probes.broker_probe(jobs.broker),
+        "events": jobs.events.ping,
+        "storage": jobs.storage.check,
+    }
 
 
 async def _housekeeping(jobs: Jobs, every_s: float = 60.0) -> None:
