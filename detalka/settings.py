@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     # (every API process). Unset: DETALKA_EVENTS_URL's Redis when it is one, else memory.
     cache_url: str = ""
     persisted_queries_max_bytes: int = Field(default=16 * 2**20, ge=2**16, le=2**32)
+    # The largest GraphQL request body (HTTP) or WebSocket message, and GET query string:
+    # refused with REQUEST_TOO_LARGE before it is read (docs/security.md, "Input limits").
+    max_body_bytes: int = Field(default=2**20, ge=2**12, le=2**26)
+    # A query or mutation over HTTP still running after this long answers TIMEOUT.
+    request_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     # A live subscription re-reads the database this often when no event woke it.
     subscription_poll_seconds: float = Field(default=15.0, gt=0, le=300)
     # A render's claim: renewed every third of it; a dead worker's order is taken over

@@ -8,12 +8,7 @@ from typing import Any
 
 import strawberry
 from strawberry import relay
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    ValidationCache,
-)
-from strawberry.extensions.max_aliases import create_validator
+from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 
 from detalka.schema.account import AccountQuery
@@ -23,19 +18,15 @@ from detalka.schema.connections import describe_connections
 from detalka.schema.error_codes import CodedErrors
 from detalka.schema.errors import TopLevelErrorCode
 from detalka.schema.execution import PlainDataExecutor
+from detalka.schema.guard import CachedValidation, Schema
 from detalka.schema.live import OrdersSubscription
 from detalka.schema.nodes import NodesQuery
 from detalka.schema.orders import OrdersMutation
-from detalka.schema.parsing import ParserCache
 from detalka.schema.permissions import describe_directives
 from detalka.schema.schedules import SchedulesMutation
-from detalka.schema.suggestions import Schema, ValidationWithoutSuggestions
 from detalka.schema.tokens import TokensMutation
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
-# One rule class for the process: MaxAliasesLimiter(30) makes a new class per request, which
-# is part of the validation cache's key, so every request missed the cache.
-MAX_ALIASES_RULE = create_validator(30)
 
 
 def _query_type() -> type:
@@ -61,13 +52,11 @@ class Subscription(OrdersSubscription):
 def build_schema(*, production: bool = False, plain_data: bool = True) -> strawberry.Schema:
     """The schema; ``plain_data=False`` leaves every field to graphql-core's general path,
     the reference that tests/test_plain_execution.py holds the shortcut to."""
-    # Parsing and validating the same documents again is pure overhead: cache both.
+    # The schema's guard (schema/guard.py) bounds, parses and caches documents; validation
+    # is cached with them. Production leaves "Did you mean ...?" out: with introspection
+    # off it would still spell the schema out, one guess at a time.
     extensions: list[Any] = [
-        lambda: AddValidationRules([MAX_ALIASES_RULE]),
-        lambda: ParserCache(maxsize=256),
-        # Production leaves "Did you mean ...?" out: with introspection off it would still
-        # spell the schema out, one guess at a time.
-        ValidationWithoutSuggestions if production else lambda: ValidationCache(maxsize=256),
+        lambda: CachedValidation(hide_suggestions=production),
         lambda: CodedErrors(mask=production),
     ]
     if production:

@@ -18,6 +18,7 @@ from detalka.resolvers.access import Scope
 from detalka.schema.catalog import Region
 from detalka.schema.connections import Connection, keyset_connection
 from detalka.schema.context import Info
+from detalka.schema.ids import node_pks
 from detalka.schema.nodes import in_requested_order
 from detalka.schema.orders import DetailOrder, Document, orders_of
 from detalka.schema.overview import (
@@ -55,7 +56,7 @@ class Tariff(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        ids = [int(i) for i in node_ids]
+        ids = node_pks(node_ids)
         return in_requested_order(ids, await catalog.tariffs_by_ids(ids), cls.from_row)
 
 
@@ -259,7 +260,7 @@ class Subscriber(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
         # A subscriber is visible to itself only.
-        ids = [int(i) for i in node_ids]
+        ids = node_pks(node_ids)
         own = info.context.subscriber_id
         row = await account.subscriber(own) if own in ids and own is not None else None
         return [cls.from_row(row) if row is not None and i == own else None for i in ids]

@@ -10,6 +10,8 @@ from strawberry import relay
 
 from detalka.resolvers import catalog
 from detalka.schema.context import Info
+from detalka.schema.ids import node_pks
+from detalka.schema.inputs import bounded
 from detalka.schema.nodes import in_requested_order
 
 if TYPE_CHECKING:
@@ -34,7 +36,7 @@ class Region(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        ids = [int(i) for i in node_ids]
+        ids = node_pks(node_ids)
         return in_requested_order(ids, await catalog.regions_by_ids(ids), cls.from_row)
 
 
@@ -55,8 +57,12 @@ class Store(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        ids = [int(i) for i in node_ids]
+        ids = node_pks(node_ids)
         return in_requested_order(ids, await catalog.stores_by_ids(ids), cls.from_row)
+
+
+# Region.code is VARCHAR(8): PostgreSQL refuses to compare it with a longer parameter.
+REGION_CODE_CHARS = 8
 
 
 @strawberry.type
@@ -72,4 +78,5 @@ class CatalogQuery:
         self,
         region_code: Annotated[str, strawberry.argument(description="Region code, e.g. `MOW`.")],
     ) -> list[Store]:
-        return [Store.from_row(r) for r in await catalog.stores_in(region_code)]
+        code = bounded(region_code, REGION_CODE_CHARS, "regionCode")
+        return [Store.from_row(r) for r in await catalog.stores_in(code)]

@@ -25,7 +25,7 @@ from detalka.errors import RequestErrorCode
 from detalka.resolvers import order_views
 from detalka.resolvers.access import Scope, Viewer, still_valid
 from detalka.schema.context import Info
-from detalka.schema.nodes import node_pk
+from detalka.schema.ids import pk_of
 from detalka.schema.orders import DetailOrder, orders_of
 
 
@@ -54,12 +54,7 @@ def _viewer(info: Info) -> Viewer:
 
 
 def _order_id(given: relay.GlobalID) -> int:
-    order_id = node_pk(given, "DetailOrder")
-    if order_id is None:
-        raise GraphQLError(
-            "Заказ не найден.", extensions={"code": RequestErrorCode.NOT_FOUND.value}
-        )
-    return order_id
+    return pk_of(given, "DetailOrder")
 
 
 class _Wake:

@@ -13,6 +13,7 @@ from strawberry import relay
 from detalka.errors import RequestErrorCode
 from detalka.resolvers.access import Scope
 from detalka.schema.context import Info
+from detalka.schema.ids import node_pks
 
 N = TypeVar("N")
 MAX_NODES = 100  # per nodes(ids:) field, as for a connection's page
@@ -37,18 +38,11 @@ async def own_nodes(
 
     ``load(subscriber_id, ids)`` must return only that subscriber's rows.
     """
-    ids = [int(i) for i in node_ids]
+    ids = node_pks(node_ids)
     viewer = info.context.viewer
     if viewer is None or not viewer.can(scope):
         return [None for _ in ids]
     return in_requested_order(ids, await load(viewer.subscriber_id, ids), build)
-
-
-def node_pk(given: relay.GlobalID, type_name: str) -> int | None:
-    """The primary key a global ID names, or None when it names another type or is malformed."""
-    if given.type_name != type_name or not given.node_id.isdigit():
-        return None
-    return int(given.node_id)
 
 
 async def nodes_by_ids(info: Info, ids: list[relay.GlobalID]) -> list[relay.Node | None]:
@@ -71,8 +65,8 @@ async def nodes_by_ids(info: Info, ids: list[relay.GlobalID]) -> list[relay.Node
 
 @strawberry.type
 class NodesQuery:
-    # A malformed ID fails the whole field today (``node_pk``'s rule, as for ``node``);
-    # #11's ID parser makes it BAD_ID. An unknown or foreign one is a null in its place.
+    # A malformed ID fails the whole field with BAD_ID (schema/ids.py, as for ``node``);
+    # an unknown or foreign one is a null in its place.
     @strawberry.field(
         description="Objects by their global IDs, in the order asked; null for an ID that "
         "names nothing the caller may read."

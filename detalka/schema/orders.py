@@ -10,7 +10,6 @@ import strawberry
 from strawberry import relay
 
 from detalka.adapters.events import publish_quietly
-from detalka.errors import ErrorCode, UserFacingError
 from detalka.models.enums import DeliveryMethod as DeliveryMethodEnum
 from detalka.models.enums import DeliveryStatus as DeliveryStatusEnum
 from detalka.models.enums import DetailOrderStatus as DetailOrderStatusEnum
@@ -24,8 +23,9 @@ from detalka.schema.connections import ConnectionTexts
 from detalka.schema.context import Info
 from detalka.schema.enums import described_enum
 from detalka.schema.errors import UserError
+from detalka.schema.ids import node_pks, pk_of
 from detalka.schema.mutations import mutation
-from detalka.schema.nodes import node_pk, own_nodes
+from detalka.schema.nodes import own_nodes
 from detalka.schema.overview import Period, PeriodInput
 from detalka.schema.permissions import needs
 
@@ -188,7 +188,7 @@ class DetailOrder(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        ids = [int(i) for i in node_ids]
+        ids = node_pks(node_ids)
         viewer = info.context.viewer
         if viewer is None or not viewer.can(Scope.ORDERS_READ):
             return [None for _ in ids]
@@ -273,11 +273,7 @@ class DetailOrderCancelPayload:
 
 
 def _request(input: DetailOrderInput) -> orders.OrderRequest:
-    store_id = None
-    if input.store_id is not None:
-        # A foreign or malformed ID names no store: -1 reads as STORE_NOT_FOUND.
-        named = node_pk(input.store_id, "Store")
-        store_id = -1 if named is None else named
+    store_id = None if input.store_id is None else pk_of(input.store_id, "Store")
     return orders.OrderRequest(
         period_from=input.period.from_,
         period_to=input.period.to,
@@ -359,9 +355,7 @@ class OrdersMutation:
     ) -> DetailOrderCancelPayload | None:
         viewer = info.context.viewer
         assert viewer is not None
-        order_id = node_pk(input.id, "DetailOrder")
-        if order_id is None:
-            raise UserFacingError(ErrorCode.NOT_FOUND, "Заказ не найден.", ("id",))
+        order_id = pk_of(input.id, "DetailOrder")
         services = info.context.services
         row = await orders.cancel_order(viewer.subscriber_id, order_id, services.clock.now())
         await publish_quietly(services.events, viewer.subscriber_id, row.id)

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import strawberry
 from strawberry import relay
 
-from detalka.errors import ErrorCode, UserFacingError
 from detalka.models.enums import ReportSection as ReportSectionEnum
 from detalka.models.enums import ScheduleFrequency as ScheduleFrequencyEnum
 from detalka.resolvers import schedules
@@ -18,8 +17,9 @@ from detalka.resolvers.access import Scope
 from detalka.schema.context import Info
 from detalka.schema.enums import described_enum
 from detalka.schema.errors import UserError
+from detalka.schema.ids import pk_of
 from detalka.schema.mutations import mutation
-from detalka.schema.nodes import node_pk, own_nodes
+from detalka.schema.nodes import own_nodes
 from detalka.schema.orders import ReportFormat, ReportSection, viewer_subscriber
 from detalka.schema.overview import Period
 from detalka.schema.permissions import needs
@@ -138,10 +138,7 @@ class DetailScheduleDeletePayload:
 
 
 def _schedule_id(given: relay.GlobalID) -> int:
-    schedule_id = node_pk(given, "DetailSchedule")
-    if schedule_id is None:
-        raise UserFacingError(ErrorCode.NOT_FOUND, "Рассылка не найдена.", ("id",))
-    return schedule_id
+    return pk_of(given, "DetailSchedule")
 
 
 @strawberry.type

@@ -2,42 +2,19 @@
 spell the schema out one guess at a time.
 
 graphql-core 3.3 can leave them out (``hide_suggestions``) in validation and in execution
-(variable coercion); strawberry passes neither, so this module does: a cached validation
-step and a schema whose execution asks for it.
+(variable coercion); strawberry passes neither: validation is ``schema/guard.py``'s
+``CachedValidation``, and this schema's execution asks for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 import strawberry
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, validate
-from strawberry.extensions import SchemaExtension
-from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
-from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+from graphql import GraphQLError
+from strawberry.types.execution import ExecutionContext
 
-
-@lru_cache(maxsize=256)
-def _validate(
-    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
-) -> list[GraphQLError]:
-    # The same rules strawberry's own validation adds (schema.validate_document).
-    every_rule = (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
-    return validate(schema, document, every_rule, hide_suggestions=True)
-
-
-class ValidationWithoutSuggestions(SchemaExtension):
-    """strawberry's ``ValidationCache`` (256 documents), minus the suggestions."""
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        assert context.graphql_document is not None
-        context.pre_execution_errors = _validate(
-            context.schema._schema, context.graphql_document, tuple(context.validation_rules)
-        )
-        yield
+from detalka.schema.error_codes import log_errors
 
 
 class Schema(strawberry.Schema):
@@ -52,3 +29,9 @@ class Schema(strawberry.Schema):
         if self.hide_suggestions:
             kwargs["hide_suggestions"] = True
         return kwargs
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # strawberry logs every error with its traceback (3.3 KB for a rejected ID).
+        log_errors(errors)

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Annotated, Self
 import strawberry
 from strawberry import relay
 
-from detalka.errors import ErrorCode, UserFacingError
 from detalka.resolvers import access
 from detalka.schema.context import Info
 from detalka.schema.errors import UserError
+from detalka.schema.ids import node_pks, pk_of
 from detalka.schema.mutations import mutation
-from detalka.schema.nodes import in_requested_order, node_pk
+from detalka.schema.nodes import in_requested_order
 from detalka.schema.permissions import session_only
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class ApiToken(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        ids = [int(i) for i in node_ids]
+        ids = node_pks(node_ids)
         viewer = info.context.viewer
         if viewer is None or viewer.session_id is None:
             return [None for _ in ids]
@@ -114,9 +114,7 @@ class TokensMutation:
     ) -> ApiTokenRevokePayload | None:
         viewer = info.context.viewer
         assert viewer is not None
-        token_id = node_pk(input.id, "ApiToken")
-        if token_id is None:
-            raise UserFacingError(ErrorCode.NOT_FOUND, "Токен не найден.", ("id",))
+        token_id = pk_of(input.id, "ApiToken")
         row = await access.revoke_api_token(
             viewer.subscriber_id, token_id, info.context.services.clock.now()
         )

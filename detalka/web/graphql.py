@@ -7,6 +7,7 @@ who may call from a browser web/origins.py. This class wires them into strawberr
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -34,7 +35,7 @@ from detalka.adapters.query_store import QueryStore, query_store
 from detalka.errors import RequestErrorCode
 from detalka.schema import build_schema
 from detalka.schema.context import Context, Services
-from detalka.web import persisted
+from detalka.web import limits, persisted
 from detalka.web.auth import (
     BadCredentials,
     StaleCookie,
@@ -62,7 +63,7 @@ _operation_labels: set[str] = set()
 def operation_label(request_data: Any) -> str:
     """The operation's name as a metrics label: a plain name, one of at most 200."""
     name = getattr(request_data, "operation_name", None) or "anonymous"
-    if not OPERATION_NAME.match(name):
+    if not isinstance(name, str) or not OPERATION_NAME.match(name):
         return "other"
     if name not in _operation_labels and len(_operation_labels) >= MAX_OPERATION_LABELS:
         return "other"
@@ -90,15 +91,19 @@ class GraphQLApp(GraphQL[Context, None]):
         self.store = store or query_store(settings.cache_url, settings.persisted_queries_max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.services.settings.max_body_bytes
         if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, limits.bounded_messages(receive, send, limit), send)
             return
-        request = Request(scope, receive)
+        request = Request(scope, limits.bounded_body(receive, limit))
         media_type = negotiate(request.headers.get("accept"))
         exchange = Exchange(media_type or "application/json", acceptable=media_type is not None)
         exchange.method = request.method
         request.state.graphql = exchange
         try:
+            limits.check_declared(
+                request.headers.get("content-length"), scope["query_string"], limit
+            )
             response = await self.run(request)
         except Refused as refused:
             response = exchange.refusal(refused, self.encode_json)
@@ -168,19 +173,27 @@ class GraphQLApp(GraphQL[Context, None]):
         query, to_persist = await persisted.resolve(
             self.store, request_data.query, request_data.extensions
         )
+        if not isinstance(request_data.operation_name, str | None):
+            raise Refused(RequestErrorCode.BAD_REQUEST, "operationName must be a string or null.")
         exchange.query, exchange.operation_name = query, request_data.operation_name or None
         if to_persist is not None:
             exchange.to_persist = (to_persist, query)
         try:
-            return await self.schema.execute(
-                query,
-                root_value=root_value,
-                variable_values=request_data.variables,
-                context_value=context,
-                operation_name=exchange.operation_name,
-                allowed_operation_types=OPERATIONS[request_adapter.method],
-                operation_extensions=request_data.extensions,
-            )
+            async with asyncio.timeout(self.services.settings.request_timeout_seconds):
+                return await self.schema.execute(
+                    query,
+                    root_value=root_value,
+                    variable_values=request_data.variables,
+                    context_value=context,
+                    operation_name=exchange.operation_name,
+                    allowed_operation_types=OPERATIONS[request_adapter.method],
+                    operation_extensions=request_data.extensions,
+                )
+        except TimeoutError:
+            raise Refused(
+                RequestErrorCode.TIMEOUT,
+                "Запрос не уложился в отведённое время. Повторите позже или уменьшите период.",
+            ) from None
         except InvalidOperationTypeError as error:
             raise _not_supported(error.operation_type, request_adapter.method) from None
         except CannotGetOperationTypeError as error:
@@ -243,7 +256,16 @@ class GraphQLApp(GraphQL[Context, None]):
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     def decode_json(self, data: str | bytes) -> Any:
-        return json.loads(data)
+        # Bad UTF-8, a 5,000-digit number (ValueError), 100k-deep nesting (RecursionError)
+        # and plain bad JSON are the client's: 400 BAD_REQUEST, never a 500. Strawberry
+        # reads a body, and GET's `variables`/`extensions`, through here: each an object.
+        try:
+            decoded = json.loads(data)
+        except (ValueError, RecursionError):
+            raise Refused(RequestErrorCode.BAD_REQUEST, "The body is not valid JSON.") from None
+        if not isinstance(decoded, dict):
+            raise Refused(RequestErrorCode.BAD_REQUEST, "The JSON must be an object.")
+        return decoded
 
 
 def _bad_request(error: HTTPException) -> Refused:

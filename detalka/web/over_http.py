@@ -14,6 +14,7 @@ Either way a request error has no ``data`` key at all, and every error has a cod
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from starlette.responses import Response
 
 from detalka.errors import RequestErrorCode
 
+log = logging.getLogger("detalka.requests")
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -93,6 +95,12 @@ class Exchange:
     def refusal(self, refused: Refused, encode: Any) -> Response:
         self.failed = True
         self.status = refused.status or self.status_of(refused.code)
+        log.info(
+            "refused %s (HTTP %d)",
+            refused.code,
+            self.status,
+            extra={"code": str(refused.code), "status": self.status},
+        )
         self.headers.update(refused.headers)
         return Response(encode(refused.body()), status_code=self.status)
 
