@@ -101,7 +101,7 @@ class Guard:
         try:
             document = parse(query, max_lexical_tokens=limits.tokens, max_comments=limits.comments)
         except GraphQLSyntaxError as error:
-            if error.message.startswith(_TOKENS_PREFIX):
+            if _TOKENS_PREFIX in error.message:
                 message = (
                     f"В запросе больше {limits.tokens} лексем или {limits.comments} "
                     "комментариев. Разделите его на несколько."

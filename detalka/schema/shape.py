@@ -49,6 +49,7 @@ class OverLimit(Exception):
         super().__init__(f"{what} > {limit}")
         self.what = what
         self.limit = limit
+        self.visits = 0  # selections the walk looked at before it stopped
 
 
 class _Walk:
@@ -117,10 +118,14 @@ def measure_operations(document: DocumentNode, limits: QueryLimits) -> tuple[Mea
     limit (``nesting`` counts selection sets inside each other, fragments included)."""
     walk = _Walk(document, limits)
     depth = aliases = fields = 0
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode):
-            found = walk.selection_set(definition.selection_set, 1)
-            depth = max(depth, found.depth)
-            aliases = max(aliases, found.aliases)
-            fields = max(fields, found.fields)
+    try:
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                found = walk.selection_set(definition.selection_set, 1)
+                depth = max(depth, found.depth)
+                aliases = max(aliases, found.aliases)
+                fields = max(fields, found.fields)
+    except OverLimit as over:
+        over.visits = walk.visits
+        raise
     return Measure(depth, aliases, fields), walk.visits
