@@ -14,10 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from detalka.resolvers import catalog
 from detalka.settings import Settings
 from tests.browser_api import GRAPHQL_RESPONSE, Api, serving
+from tests.test_browser_socket import init, receive, send, socket
 
 NODE = "query($id: ID!) { node(id: $id) { id } }"
 NODES = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
@@ -183,3 +185,14 @@ async def test_a_bug_is_logged_once_with_its_traceback(
         (logging.ERROR, "INTERNAL_SERVER_ERROR")
     ]
     assert bugs[0].exc_info is not None
+
+
+async def test_a_websocket_message_over_the_limit_closes_the_socket_1009(api: Api) -> None:
+    _, token = await api.new_session()
+    async with socket(api.address) as ws:
+        assert (await init(ws, token))["type"] == "connection_ack"
+        query = "{ regions { code } }" + " " * api.settings.max_body_bytes
+        await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": query}})
+        with pytest.raises(ConnectionClosed) as closed:
+            await receive(ws)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
