@@ -88,6 +88,10 @@ class Guard:
         self.after_validation: list[PreExecutionCheck] = []
 
     def prepare(self, query: str) -> Prepared:
+        if len(query) > self.limits.document_chars:  # before hashing 10 MB for the cache
+            return Prepared(
+                None, refusal(RequestErrorCode.REQUEST_TOO_LARGE, _too_long(self.limits))
+            )
         found = self.cache.get(query)
         if found is None:
             found = self._prepare(query)
@@ -96,8 +100,6 @@ class Guard:
 
     def _prepare(self, query: str) -> Prepared:
         limits = self.limits
-        if len(query) > limits.document_chars:
-            return Prepared(None, refusal(RequestErrorCode.REQUEST_TOO_LARGE, _too_long(limits)))
         try:
             document = parse(query, max_lexical_tokens=limits.tokens, max_comments=limits.comments)
         except GraphQLSyntaxError as error:

@@ -24,9 +24,10 @@ class QueryLimits:
     """Bounds of a GraphQL document, checked in this order, cheapest first."""
 
     # Characters of the document text: checked before the lexer sees it.
-    document_chars: int = 100_000
-    # Lexical tokens (graphql-core stops lexing at this count) and comments.
-    tokens: int = 15_000
+    document_chars: int = 50_000
+    # Lexical tokens (graphql-core stops lexing at this count) and comments: parsing costs
+    # about 10 us a token, so the largest document refused at the count takes ~50 ms.
+    tokens: int = 5_000
     comments: int = 1_000
     # Counted over the operation with every fragment spread expanded, each fragment
     # measured once (memoised): fields nested deeper than `depth`, more than `aliases`
