@@ -196,3 +196,30 @@ async def test_a_websocket_message_over_the_limit_closes_the_socket_1009(api: Ap
         with pytest.raises(ConnectionClosed) as closed:
             await receive(ws)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"id": "1", "type": "subscribe", "payload": "{ regions { code } }"},
+        {"id": "1", "type": "subscribe", "payload": {"query": 5}},
+        {"id": 1, "type": "subscribe", "payload": {"query": "{ regions { code } }"}},
+        {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {"query": "{ regions { code } }", "variables": "x"},
+        },
+        [1, 2],
+    ],
+    ids=["payload-string", "query-number", "id-number", "variables-string", "list"],
+)
+async def test_a_malformed_socket_message_closes_it_4400_instead_of_crashing(
+    api: Api, message: Any
+) -> None:
+    _, token = await api.new_session()
+    async with socket(api.address) as ws:
+        assert (await init(ws, token))["type"] == "connection_ack"
+        await send(ws, message)
+        with pytest.raises(ConnectionClosed) as closed:
+            await receive(ws)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400

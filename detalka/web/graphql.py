@@ -256,15 +256,16 @@ class GraphQLApp(GraphQL[Context, None]):
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     def decode_json(self, data: str | bytes) -> Any:
-        # Bad UTF-8, a 5,000-digit number (ValueError), 100k-deep nesting (RecursionError)
-        # and plain bad JSON are the client's: 400 BAD_REQUEST, never a 500. Strawberry
-        # reads a body, and GET's `variables`/`extensions`, through here: each an object.
+        # Bad UTF-8, a 5,000-digit number (ValueError) and 100k-deep nesting (RecursionError)
+        # were 500s: strawberry catches only JSONDecodeError, which turns them into its 400
+        # over HTTP and a 4400 close over the WebSocket. A body, a socket message and GET's
+        # `variables`/`extensions` are all JSON objects; anything else crashed on `.get`.
         try:
             decoded = json.loads(data)
         except (ValueError, RecursionError):
-            raise Refused(RequestErrorCode.BAD_REQUEST, "The body is not valid JSON.") from None
+            raise json.JSONDecodeError("not valid JSON", "", 0) from None
         if not isinstance(decoded, dict):
-            raise Refused(RequestErrorCode.BAD_REQUEST, "The JSON must be an object.")
+            raise json.JSONDecodeError("not a JSON object", "", 0)
         return decoded
 
 

@@ -10,12 +10,15 @@ buggy operation (here an ``error`` message with GRAPHQL_PARSE_FAILED, like over 
 
 from __future__ import annotations
 
+from typing import Any
+
 from graphql import GraphQLError, GraphQLFormattedError, GraphQLSyntaxError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ErrorMessage,
+    Message,
     SubscribeMessage,
 )
 
@@ -24,6 +27,15 @@ from detalka.schema.context import Context
 
 
 class TransportWsHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    async def handle_message(self, message: Message) -> None:
+        # A `subscribe` whose payload is not an object, or whose id, query, variables or
+        # operationName has the wrong type, crashed the connection (a traceback, no close
+        # code); the protocol's answer to an invalid message is a 4400 close.
+        if message.get("type") == "subscribe" and not _well_formed(message):
+            await self.handle_invalid_message("Invalid subscribe message")
+            return
+        await super().handle_message(message)
+
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         limit = self.max_subscriptions_per_connection
         if (
@@ -46,3 +58,17 @@ class TransportWsHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if isinstance(error, GraphQLSyntaxError):
             return None  # an error message for this operation, not a closed connection
         return BaseGraphQLTransportWSHandler._get_pre_execution_close_reason(error)
+
+
+_OPTIONAL_OBJECTS = ("variables", "extensions")
+
+
+def _well_formed(message: Any) -> bool:
+    payload = message.get("payload")
+    if not isinstance(message.get("id"), str) or not isinstance(payload, dict):
+        return False
+    if not isinstance(payload.get("query"), str):
+        return False
+    if not isinstance(payload.get("operationName"), str | None):
+        return False
+    return all(isinstance(payload.get(key), dict | None) for key in _OPTIONAL_OBJECTS)
