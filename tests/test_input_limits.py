@@ -15,11 +15,11 @@ from graphql import (
     parse,
     visit,
 )
-from graphql.language import Visitor
+from graphql.language import Lexer, Source, TokenKind, Visitor
 
 from detalka.schema import build_schema
 from detalka.schema import guard as guard_module
-from detalka.schema.guard import DocumentCache, Guard
+from detalka.schema.guard import DocumentCache, Guard, count_tokens
 from detalka.schema.limits import LIMITS
 from detalka.schema.shape import OverLimit, measure_operations
 
@@ -109,11 +109,37 @@ def test_a_ten_megabyte_document_is_refused_before_the_parser_sees_it(
     assert parsed == [len("{ regions { code } }")]
 
 
-def test_too_many_tokens_are_refused_as_too_large() -> None:
+def test_too_many_tokens_are_refused_as_too_large_without_parsing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_parse(source: str, **options: Any) -> Any:
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(guard_module, "parse", no_parse)
     text = "{ regions { " + "code " * LIMITS.tokens + "} }"
     assert len(text) < LIMITS.document_chars
     error = refusal_of(text)
     assert error is not None and error.extensions == {"code": "REQUEST_TOO_LARGE"}
+
+
+def _lexed(text: str) -> int:
+    lexer, count = Lexer(Source(text)), 0
+    while lexer.advance().kind != TokenKind.EOF:
+        count += 1
+    return count
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        get_introspection_query(descriptions=True),
+        '{ a(x: "he said \\"hi\\" {}", y: -1.5e3) { b } } # a comment { }',
+        'query Q($v: [Int!]! = [1, 2]) @d { ...F } fragment F on Q { x: y(z: """a " {} """) }',
+        doubling(5),
+    ],
+)
+def test_the_quick_token_count_is_the_lexers(text: str) -> None:
+    assert count_tokens(text) == _lexed(text)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ no other cache keeps a document alive.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -100,15 +101,15 @@ class Guard:
 
     def _prepare(self, query: str) -> Prepared:
         limits = self.limits
+        if count_tokens(query) > limits.tokens:  # ~30 times cheaper than lexing them
+            return Prepared(None, refusal(RequestErrorCode.REQUEST_TOO_LARGE, _too_many(limits)))
         try:
             document = parse(query, max_lexical_tokens=limits.tokens, max_comments=limits.comments)
         except GraphQLSyntaxError as error:
             if _TOKENS_PREFIX in error.message:
-                message = (
-                    f"В запросе больше {limits.tokens} лексем или {limits.comments} "
-                    "комментариев. Разделите его на несколько."
+                return Prepared(
+                    None, refusal(RequestErrorCode.REQUEST_TOO_LARGE, _too_many(limits))
                 )
-                return Prepared(None, refusal(RequestErrorCode.REQUEST_TOO_LARGE, message))
             return Prepared(None, error)
         return Prepared(document, self._shape_error(document) or literal_error(document))
 
@@ -131,6 +132,26 @@ _WHAT = {
     "fields": "полей",
     "repeats": "одинаковых полей на одном уровне",
 }
+
+
+def count_tokens(query: str) -> int:
+    """GraphQL's lexical tokens in ``query``, counted by one regular expression: a string
+    is one token, a comment none. The parser's own count stays the exact bound."""
+    return sum(1 for match in _TOKEN.finditer(query) if match.lastgroup != "comment")
+
+
+_TOKEN = re.compile(
+    r'(?P<block>"""(?:\\"""|[^"]|"(?!""))*""")|(?P<string>"(?:\\.|[^"\\\n])*")'
+    r"|(?P<comment>#[^\n\r]*)|(?P<name>[_A-Za-z][_0-9A-Za-z]*)"
+    r"|(?P<number>-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)|(?P<punct>\.\.\.|[!$&()\[\]{}:=@|])"
+)
+
+
+def _too_many(limits: QueryLimits) -> str:
+    return (
+        f"В запросе больше {limits.tokens} лексем или {limits.comments} комментариев. "
+        "Разделите его на несколько."
+    )
 
 
 def _too_long(limits: QueryLimits) -> str:
