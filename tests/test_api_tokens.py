@@ -4,17 +4,8 @@ subscriber's."""
 from __future__ import annotations
 
 from detalka.models import ApiToken
-from tests.factories import (
-    make_subscriber,
-)
-from tests.sign_in import (
-    PASSWORD_CHANGE,
-    TOKEN_CREATE,
-    TOKEN_REVOKE,
-    VIEWER,
-    SignIn,
-    codes,
-)
+from tests.factories import make_subscriber
+from tests.sign_in import PASSWORD_CHANGE, TOKEN_CREATE, TOKEN_REVOKE, VIEWER, SignIn, codes
 
 # --- API tokens -------------------------------------------------------------------------
 

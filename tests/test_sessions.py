@@ -8,15 +8,8 @@ import base64
 import pytest
 
 from detalka.models import Session
-from tests.factories import (
-    make_subscriber,
-)
-from tests.sign_in import (
-    ORIGIN,
-    SESSION_CREATE,
-    VIEWER,
-    SignIn,
-)
+from tests.factories import make_subscriber
+from tests.sign_in import ORIGIN, SESSION_CREATE, VIEWER, SignIn
 
 # --- sessions ---------------------------------------------------------------------------
 

@@ -9,17 +9,9 @@ import base64
 import pytest
 
 from detalka.phone import normalize_msisdn
-from tests.factories import (
-    make_subscriber,
-)
+from tests.factories import make_subscriber
 from tests.mail import last_sms_password
-from tests.sign_in import (
-    CAPTCHA,
-    PASSWORD_CHANGE,
-    SESSION_DELETE,
-    VIEWER,
-    SignIn,
-)
+from tests.sign_in import CAPTCHA, PASSWORD_CHANGE, SESSION_DELETE, VIEWER, SignIn
 
 # --- the whole flow ---------------------------------------------------------------------
 

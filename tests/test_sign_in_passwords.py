@@ -11,20 +11,9 @@ from detalka.passwords import hash_password, verify_password
 from detalka.settings import Settings
 from detalka.web.app import create_app
 from tests.client import GraphQL, asgi_http, served, websocket
-from tests.factories import (
-    MovableClock,
-    make_subscriber,
-    unique_msisdn,
-)
+from tests.factories import MovableClock, make_subscriber, unique_msisdn
 from tests.mail import last_sms_password
-from tests.sign_in import (
-    ORIGIN,
-    PASSWORD_CHANGE,
-    SESSION_CREATE,
-    VIEWER,
-    SignIn,
-    codes,
-)
+from tests.sign_in import ORIGIN, PASSWORD_CHANGE, SESSION_CREATE, VIEWER, SignIn, codes
 
 # --- passwords and credentials ----------------------------------------------------------
 

@@ -11,20 +11,9 @@ from detalka.models import Captcha, PasswordChallenge
 from detalka.settings import Settings
 from detalka.web.app import create_app
 from tests.client import GraphQL, asgi_http
-from tests.factories import (
-    KnownCaptcha,
-    MovableClock,
-    make_subscriber,
-    unique_msisdn,
-)
+from tests.factories import KnownCaptcha, MovableClock, make_subscriber, unique_msisdn
 from tests.mail import last_sms_password, sms_outbox
-from tests.sign_in import (
-    CAPTCHA,
-    ORIGIN,
-    PASSWORD_REQUEST,
-    SignIn,
-    codes,
-)
+from tests.sign_in import CAPTCHA, ORIGIN, PASSWORD_REQUEST, SignIn, codes
 
 # --- captcha ----------------------------------------------------------------------------
 
