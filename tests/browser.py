@@ -131,7 +131,7 @@ class Server(GraphQL):
         super().__init__(http)
         self.base, self.data_dir = base, data_dir
 
-    async def token(self, msisdn: str = DEMO_MSISDN, password: str = DEMO_PASSWORD) -> str:
+    async def session_token(self, msisdn: str = DEMO_MSISDN, password: str = DEMO_PASSWORD) -> str:
         return await self.sign_in(msisdn, password)
 
 

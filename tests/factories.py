@@ -88,7 +88,7 @@ async def make_tariff(
     packages: list[dict[str, Any]] | None = None,
 ) -> Tariff:
     """A new tariff (a unique name unless given: then an existing one is reused)."""
-    prices = {
+    prices: dict[str, Any] = {
         "monthly_fee": Decimal(monthly_fee),
         "minute_price": Decimal(minute_price),
         "sms_price": Decimal(sms_price),

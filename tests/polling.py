@@ -8,20 +8,40 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 T = TypeVar("T")
 
 Explain = str | Callable[[Any], object]
 
 
+@overload
 async def eventually(
-    check: Callable[[], Awaitable[T] | T],
+    check: Callable[[], Awaitable[T]],
+    *,
+    timeout_s: float = ...,
+    interval_s: float = ...,
+    explain: Explain = ...,
+) -> T: ...
+
+
+@overload
+async def eventually(
+    check: Callable[[], T],
+    *,
+    timeout_s: float = ...,
+    interval_s: float = ...,
+    explain: Explain = ...,
+) -> T: ...
+
+
+async def eventually(
+    check: Callable[[], Any],
     *,
     timeout_s: float = 60,
     interval_s: float = 0.05,
     explain: Explain = "the condition never held",
-) -> T:
+) -> Any:
     """The first truthy result of ``check`` (sync or async), polled every ``interval_s``.
 
     Past ``timeout_s`` the test fails with ``explain`` (a text, or a function of the last
@@ -33,7 +53,7 @@ async def eventually(
         if inspect.isawaitable(result):
             result = await result
         if result:
-            return result  # type: ignore[return-value]
+            return result
         if time.monotonic() >= deadline:
             raise AssertionError(_explained(explain, result))
         await asyncio.sleep(interval_s)

@@ -97,7 +97,7 @@ async def test_the_demo_login_shows_balances_and_a_month_of_expenses_equal_to_th
         )
         await screenshot(page, "01-sign-in")
         await sign_in(page, server)
-        token = await server.token()
+        token = await server.session_token()
         api = await server.data(OVERVIEW, token=token)
         balances = api["viewer"]["balances"]
         # then the overview shows the API's balances, state, debt and packages
@@ -187,7 +187,7 @@ async def test_an_xlsx_order_goes_to_ready_live_and_downloads_as_a_workbook(
         await page.click("#order button:text-is('Проверить заказ')")
         await page.wait_for_selector("#order-review")
         # then the preview's estimate is the API's
-        token = await server.token()
+        token = await server.session_token()
         estimate = await server.data(
             PREVIEW,
             {"i": {"period": FEBRUARY, "format": "XLSX", "delivery": "ARCHIVE"}},
@@ -319,7 +319,7 @@ async def test_a_periodic_report_is_set_up_paused_and_deleted(browser: Any, serv
 
 
 async def schedules(server: Server) -> list[dict[str, Any]]:
-    data = await server.data(SCHEDULES, token=await server.token())
+    data = await server.data(SCHEDULES, token=await server.session_token())
     found: list[dict[str, Any]] = data["viewer"]["detailSchedules"]
     return found
 
