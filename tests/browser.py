@@ -6,11 +6,8 @@ Under CI (``CI=true``) a missing browser fails the tests; elsewhere they skip, s
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
-import socket
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -24,8 +21,9 @@ import httpx
 import pytest
 
 from detalka.seed.population import DEMO_MSISDN, DEMO_PASSWORD
+from tests.client import GraphQL
 from tests.conftest import UNDER_CI
-from tests.signin_fixtures import last_sms_password
+from tests.polling import eventually
 
 CHROMIUM = os.environ.get("DETALKA_TEST_CHROMIUM", "/usr/bin/chromium")
 # Headless, and nothing of Chromium's own traffic (updates, sync, QUIC probes) on the wire.
@@ -43,7 +41,6 @@ SCREENSHOTS = Path(__file__).resolve().parent / "artifacts" / "screenshots"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
-SIGN_IN = "mutation($i: SessionCreateInput!) { sessionCreate(input: $i) { token } }"
 
 
 def require_chromium() -> None:
@@ -127,37 +124,15 @@ def shown_money(text: str) -> Decimal:
 # -- the cabinet's server and pages ----------------------------------------------------------
 
 
-@dataclass
-class Server:
-    """The live server's address, an HTTP client for the API, and its data dir (outbox)."""
+class Server(GraphQL):
+    """The live server's address, the API on it (no bearer by default), its data dir (outbox)."""
 
-    base: str
-    http: httpx.AsyncClient
-    data_dir: Path
+    def __init__(self, base: str, http: httpx.AsyncClient, data_dir: Path) -> None:
+        super().__init__(http)
+        self.base, self.data_dir = base, data_dir
 
-    async def call(
-        self, query: str, variables: dict[str, Any] | None = None, token: str = ""
-    ) -> Any:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
-        body = response.json()
-        assert "errors" not in body, body
-        return body["data"]
-
-    async def token(self, msisdn: str = DEMO_MSISDN, password: str = DEMO_PASSWORD) -> str:
-        data = await self.call(
-            SIGN_IN, {"i": {"msisdn": msisdn, "password": password, "regionCode": "MOW"}}
-        )
-        token: str = data["sessionCreate"]["token"]
-        return token
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    async def session_token(self, msisdn: str = DEMO_MSISDN, password: str = DEMO_PASSWORD) -> str:
+        return await self.sign_in(msisdn, password)
 
 
 @asynccontextmanager
@@ -203,25 +178,14 @@ async def money_at(page: Any, selector: str) -> Decimal:
     return shown_money(await page.inner_text(selector))
 
 
-async def wait_for_rows(page: Any, ids: list[str], deadline_s: float = 10) -> None:
+async def wait_for_rows(page: Any, ids: list[str], timeout_s: float = 10) -> None:
     """The usage table shows exactly these records, in this order (polled with a deadline)."""
-    deadline = time.monotonic() + deadline_s
-    while True:
-        shown = await page.locator("#usage tbody tr").evaluate_all(
+    shown: list[str] = []
+
+    async def matches() -> bool:
+        shown[:] = await page.locator("#usage tbody tr").evaluate_all(
             "rows => rows.map(r => r.dataset.id)"
         )
-        if shown == ids:
-            return
-        assert time.monotonic() < deadline, (shown, ids)
-        await asyncio.sleep(0.05)
+        return shown == ids
 
-
-async def sms_password(data_dir: Path, msisdn: str, deadline_s: float = 30) -> str:
-    """The worker sends the SMS to the development outbox: poll for it with a deadline."""
-    deadline = time.monotonic() + deadline_s
-    while True:
-        try:
-            return last_sms_password(data_dir, msisdn)
-        except AssertionError:
-            assert time.monotonic() < deadline, f"no SMS to {msisdn}"
-            await asyncio.sleep(0.1)
+    await eventually(matches, timeout_s=timeout_s, explain=lambda _: (shown, ids))

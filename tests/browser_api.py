@@ -3,10 +3,8 @@ with an Origin, an Accept header, a bearer token, over POST or GET."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +13,11 @@ import httpx
 from detalka.models import Subscriber
 from detalka.settings import Settings
 from detalka.web.app import create_app
-from tests.live import served
-from tests.signin_fixtures import MovableClock, make_subscriber
+from tests.client import SIGN_IN, GraphQL, served
+from tests.factories import MovableClock, make_subscriber
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 APOLLO_ACCEPT = "application/graphql-response+json,application/json;q=0.9"
-SIGN_IN = "mutation($i: SessionCreateInput!) { sessionCreate(input: $i) { token } }"
 PASSWORD = "correct-horse"
 
 
@@ -30,61 +27,24 @@ def production(settings: Settings, **overrides: Any) -> Settings:
     return settings.model_copy(update=values)
 
 
-@dataclass
-class Api:
-    address: str  # host:port
-    http: httpx.AsyncClient
-    clock: MovableClock
-    settings: Settings
+class Api(GraphQL):
+    """The served API: its address, an HTTP client (no bearer by default), its clock."""
+
+    def __init__(
+        self, address: str, http: httpx.AsyncClient, clock: MovableClock, settings: Settings
+    ) -> None:
+        super().__init__(http)
+        self.address, self.clock, self.settings = address, clock, settings
 
     @property
     def base(self) -> str:
         return f"http://{self.address}"
-
-    async def post(
-        self,
-        query: str | None,
-        variables: dict[str, Any] | None = None,
-        *,
-        token: str = "",
-        headers: dict[str, str] | None = None,
-        extensions: dict[str, Any] | None = None,
-    ) -> httpx.Response:
-        body: dict[str, Any] = {"variables": variables or {}}
-        if query is not None:  # a persisted query's hash alone
-            body["query"] = query
-        if extensions is not None:
-            body["extensions"] = extensions
-        return await self.http.post("/graphql", json=body, headers=_headers(token, headers))
-
-    async def get(
-        self,
-        query: str | None,
-        variables: dict[str, Any] | None = None,
-        *,
-        token: str = "",
-        headers: dict[str, str] | None = None,
-        extensions: dict[str, Any] | None = None,
-    ) -> httpx.Response:
-        params: dict[str, str] = {}
-        if query is not None:
-            params["query"] = query
-        if variables:
-            params["variables"] = json.dumps(variables)
-        if extensions is not None:
-            params["extensions"] = json.dumps(extensions)
-        return await self.http.get("/graphql", params=params, headers=_headers(token, headers))
 
     async def new_session(self) -> tuple[Subscriber, str]:
         subscriber = await make_subscriber(PASSWORD)
         variables = {"i": {"msisdn": subscriber.msisdn, "password": PASSWORD, "regionCode": "MOW"}}
         body = (await self.post(SIGN_IN, variables)).json()
         return subscriber, str(body["data"]["sessionCreate"]["token"])
-
-
-def _headers(token: str, extra: dict[str, str] | None) -> dict[str, str]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return headers | (extra or {})
 
 
 @asynccontextmanager

@@ -23,6 +23,7 @@ from detalka.seed import SeedReport, seed_database
 from detalka.settings import Settings
 from tests.mail import Inbox, smtp_server
 from tests.ordering import Ordering, working
+from tests.sign_in import SignIn, signing_in
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "DETALKA_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
@@ -169,3 +170,10 @@ async def mailing(
     inbox, url = smtp
     async with working(db.model_copy(update={"data_dir": tmp_path, "smtp_url": url})) as opened:
         yield opened, inbox
+
+
+@pytest.fixture
+async def signin(db: Settings, tmp_path: Path) -> AsyncIterator[SignIn]:
+    """The API with a known image captcha and a worker that sends SMS (tests/sign_in.py)."""
+    async with signing_in(db, tmp_path) as opened:
+        yield opened

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import httpx
 from pydantic import SecretStr
 
-from tests.mail import free_port
+from tests.client import free_port
 
 
 @dataclass(frozen=True)

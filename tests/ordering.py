@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,15 +12,13 @@ import httpx
 
 from detalka.jobs.app import Jobs
 from detalka.jobs.runtime import WorkerProcess
-from detalka.models import Balance, Payment, Region, Subscriber, Tariff, UsageRecord
-from detalka.passwords import hash_password
+from detalka.models import Subscriber
 from detalka.settings import Settings
 from detalka.web.app import create_app
-from tests.signin_fixtures import MovableClock, unique_msisdn
+from tests.client import GraphQL, asgi_http
+from tests.factories import NOW, OCTOBER, PASSWORD, MovableClock, subscriber_with_history
+from tests.polling import eventually
 
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-OCTOBER = {"from": "2026-10-01", "to": "2026-10-31"}
-PASSWORD = "orders-password"
 ORDER_FIELDS = """
   id status format delivery deliveryStatus progress rowCount sections failureReason
   period { from to timeZone } email store { name address }
@@ -53,48 +46,53 @@ NODE = f"query($id: ID!) {{ node(id: $id) {{ ... on DetailOrder {{ {ORDER_FIELDS
 EXPENSES = "query($p: PeriodInput!) { viewer { expenses(period: $p) { total { amount } } } }"
 
 
-@dataclass
-class Ordering:
-    http: httpx.AsyncClient
-    subscriber: Subscriber
-    token: str
-    clock: MovableClock
-    settings: Settings
-    jobs: Jobs
+class Ordering(GraphQL):
+    """The API as one subscriber calls it (their session token by default), and the worker's
+    jobs on the same broker."""
 
-    async def call(self, query: str, variables: dict[str, Any] | None = None) -> Any:
-        response = await self.http.post(
-            "/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {self.token}"},
-        )
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert "errors" not in body, body
-        return body["data"]
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        subscriber: Subscriber,
+        token: str,
+        clock: MovableClock,
+        settings: Settings,
+        jobs: Jobs,
+    ) -> None:
+        super().__init__(http, token)
+        self.subscriber, self.clock, self.settings, self.jobs = subscriber, clock, settings, jobs
 
     async def create(self, **input: Any) -> Any:
-        return (await self.call(CREATE, {"input": order_input(**input)}))["detailOrderCreate"]
+        return (await self.data(CREATE, {"input": order_input(**input)}))["detailOrderCreate"]
 
     async def preview(self, **input: Any) -> Any:
-        return (await self.call(PREVIEW, {"input": order_input(**input)}))["detailOrderPreview"]
+        return (await self.data(PREVIEW, {"input": order_input(**input)}))["detailOrderPreview"]
 
     async def order(self, order_id: str) -> Any:
-        return (await self.call(NODE, {"id": order_id}))["node"]
+        return (await self.data(NODE, {"id": order_id}))["node"]
 
-    async def wait_for(self, order_id: str, *statuses: str, deadline_s: float = 60) -> Any:
-        deadline = time.monotonic() + deadline_s
-        while True:
+    async def wait_for(self, order_id: str, *statuses: str, timeout_s: float = 60) -> Any:
+        """The order once its status is one of ``statuses``; another final one fails at once."""
+        final = {"READY", "FAILED", "CANCELED", "EXPIRED"} - set(statuses)
+
+        async def reached() -> Any:
             order = await self.order(order_id)
-            if order["status"] in statuses:
-                return order
-            final = {"READY", "FAILED", "CANCELED", "EXPIRED"} - set(statuses)
             assert order["status"] not in final, order
-            assert time.monotonic() < deadline, f"order still {order['status']}"
-            await asyncio.sleep(0.05)
+            return order if order["status"] in statuses else None
+
+        return await eventually(reached, timeout_s=timeout_s, explain=f"order {order_id} waits")
+
+    async def wait_for_delivery(self, order_id: str, *statuses: str) -> Any:
+        """The order once its delivery status is one of ``statuses``."""
+
+        async def reached() -> Any:
+            order = await self.order(order_id)
+            return order if order["deliveryStatus"] in statuses else None
+
+        return await eventually(reached, explain=f"order {order_id}: delivery waits")
 
     async def expenses_total(self) -> Decimal:
-        data = await self.call(EXPENSES, {"p": OCTOBER})
+        data = await self.data(EXPENSES, {"p": OCTOBER})
         return Decimal(data["viewer"]["expenses"]["total"]["amount"])
 
     async def download(self, url: str) -> httpx.Response:
@@ -105,79 +103,12 @@ def order_input(**given: Any) -> dict[str, Any]:
     return {"period": OCTOBER, "format": "CSV", "delivery": "ARCHIVE", **given}
 
 
-async def subscriber_with_history() -> Subscriber:
-    region, _ = await Region.get_or_create(
-        code="MOW", defaults={"name": "Москва", "time_zone": "Europe/Moscow"}
-    )
-    tariff = await Tariff.create(
-        name=f"Заказы {uuid.uuid4().hex[:8]}",
-        monthly_fee=Decimal("500.00"),
-        minute_price=Decimal("2.00"),
-        sms_price=Decimal("2.00"),
-        mms_price=Decimal("7.00"),
-        megabyte_price=Decimal("1.00"),
-    )
-    subscriber = await Subscriber.create(
-        msisdn=unique_msisdn(),
-        full_name="Смирнов Пётр Ильич",
-        home_region=region,
-        tariff=tariff,
-        email="petr@example.com",
-        password_hash=hash_password(PASSWORD),
-        activated_at=datetime(2024, 1, 1, tzinfo=UTC),
-    )
-    await Balance.create(
-        subscriber=subscriber, kind="MAIN", name="Основной", amount=Decimal("321.09")
-    )
-    start = datetime(2026, 9, 30, 21, 0, tzinfo=UTC)  # 1 October, 00:00 in Moscow
-    kinds = ["CALL", "SMS", "DATA", "ONE_TIME"]
-    for i in range(120):
-        kind = kinds[i % 4]
-        await UsageRecord.create(
-            subscriber=subscriber,
-            occurred_at=start + timedelta(hours=6 * i),
-            kind=kind,
-            direction="OUT" if kind in {"CALL", "SMS"} else None,
-            counterparty="+79161234567" if kind in {"CALL", "SMS"} else None,
-            duration_s=95 if kind == "CALL" else None,
-            volume_kb=4096 if kind == "DATA" else None,
-            description='=HYPERLINK("http://evil")' if i == 3 else "Исходящий вызов",
-            cost=Decimal(f"{i % 9}.{i % 100:02d}"),
-        )
-    await UsageRecord.create(
-        subscriber=subscriber,
-        occurred_at=start - timedelta(minutes=1),
-        kind="CALL",
-        description="До периода",
-        cost=Decimal("1000.00"),
-    )
-    for day in (3, 17):
-        await Payment.create(
-            subscriber=subscriber,
-            occurred_at=start + timedelta(days=day),
-            amount=Decimal("300.00"),
-            method="CARD",
-            description="Пополнение картой",
-        )
-    return subscriber
-
-
 async def open_ordering(
     settings: Settings, subscriber: Subscriber, clock: MovableClock, jobs: Jobs
 ) -> AsyncIterator[Ordering]:
     app = create_app(settings, open_db=False, clock=clock, jobs=jobs)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=settings.public_url) as http:
-        signed = await http.post(
-            "/graphql",
-            json={
-                "query": "mutation($i: SessionCreateInput!) { sessionCreate(input: $i) { token } }",
-                "variables": {
-                    "i": {"msisdn": subscriber.msisdn, "password": PASSWORD, "regionCode": "MOW"}
-                },
-            },
-        )
-        token = signed.json()["data"]["sessionCreate"]["token"]
+    async with asgi_http(app, settings.public_url) as http:
+        token = await GraphQL(http).sign_in(subscriber.msisdn, PASSWORD)
         yield Ordering(http, subscriber, token, clock, settings, jobs)
 
 

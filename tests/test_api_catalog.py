@@ -9,7 +9,7 @@ import pytest
 
 from detalka.models import Region, Store
 from detalka.settings import Settings
-from tests.api import GraphQLClient, api_client
+from tests.client import GraphQL, api_client
 
 REGIONS = "{ regions { id code name timeZone } }"
 STORES = """
@@ -29,9 +29,9 @@ query Node($id: ID!) {
 
 
 @pytest.fixture
-async def client(db: Settings) -> AsyncIterator[GraphQLClient]:
+async def client(db: Settings) -> AsyncIterator[GraphQL]:
     async with api_client(db) as http:
-        yield GraphQLClient(http)
+        yield GraphQL(http)
 
 
 @pytest.fixture
@@ -44,75 +44,71 @@ async def far_east(db: Settings) -> AsyncIterator[Region]:
     await region.delete()
 
 
-async def test_regions_answer_with_their_time_zones(
-    client: GraphQLClient, far_east: Region
-) -> None:
-    data = await client.execute(REGIONS)
+async def test_regions_answer_with_their_time_zones(client: GraphQL, far_east: Region) -> None:
+    data = await client.data(REGIONS)
     by_code = {r["code"]: r for r in data["regions"]}
     assert by_code["TPRI"]["timeZone"] == "Asia/Vladivostok"
     assert by_code["TPRI"]["name"] == "Приморский край"
 
 
 async def test_stores_of_a_region_come_by_name_whatever_the_code_case(
-    client: GraphQLClient, far_east: Region
+    client: GraphQL, far_east: Region
 ) -> None:
-    data = await client.execute(STORES, {"code": "tpri"})
+    data = await client.data(STORES, {"code": "tpri"})
     assert [s["name"] for s in data["stores"]] == ["Салон «Алеутская»", "Салон «Светланская»"]
     assert {s["region"]["timeZone"] for s in data["stores"]} == {"Asia/Vladivostok"}
 
 
-async def test_stores_of_an_unknown_region_are_an_empty_list(client: GraphQLClient) -> None:
-    data = await client.execute(STORES, {"code": "NOWHERE"})
+async def test_stores_of_an_unknown_region_are_an_empty_list(client: GraphQL) -> None:
+    data = await client.data(STORES, {"code": "NOWHERE"})
     assert data["stores"] == []
 
 
 async def test_node_finds_a_store_and_a_region_by_their_global_ids(
-    client: GraphQLClient, far_east: Region
+    client: GraphQL, far_east: Region
 ) -> None:
     # given the global IDs the API hands out
-    stores = (await client.execute(STORES, {"code": "TPRI"}))["stores"]
+    stores = (await client.data(STORES, {"code": "TPRI"}))["stores"]
     store_id = stores[0]["id"]
     region_id = base64.b64encode(f"Region:{far_east.id}".encode()).decode()
     # when / then
-    store = (await client.execute(NODE, {"id": store_id}))["node"]
+    store = (await client.data(NODE, {"id": store_id}))["node"]
     assert store == {
         "__typename": "Store",
         "id": store_id,
         "name": stores[0]["name"],
         "region": {"code": "TPRI"},
     }
-    region = (await client.execute(NODE, {"id": region_id}))["node"]
+    region = (await client.data(NODE, {"id": region_id}))["node"]
     assert region["code"] == "TPRI"
 
 
 async def test_node_of_a_subscriber_is_hidden_from_an_anonymous_caller(
-    client: GraphQLClient,
+    client: GraphQL,
 ) -> None:
     subscriber_id = base64.b64encode(b"Subscriber:1").decode()
-    data = await client.execute(NODE, {"id": subscriber_id})
+    data = await client.data(NODE, {"id": subscriber_id})
     assert data["node"] is None
 
 
-async def test_viewer_is_null_for_an_anonymous_caller(client: GraphQLClient) -> None:
-    assert (await client.execute("{ viewer { msisdn } }")) == {"viewer": None}
+async def test_viewer_is_null_for_an_anonymous_caller(client: GraphQL) -> None:
+    assert (await client.data("{ viewer { msisdn } }")) == {"viewer": None}
 
 
-async def test_cyrillic_travels_as_utf8_not_escapes(
-    client: GraphQLClient, far_east: Region
-) -> None:
+async def test_cyrillic_travels_as_utf8_not_escapes(client: GraphQL, far_east: Region) -> None:
     response = await client.post(REGIONS)
     assert "Приморский край".encode() in response.content
     assert b"\\u041f" not in response.content
 
 
-async def test_health_and_readiness_answer(client: GraphQLClient) -> None:
+async def test_health_and_readiness_answer(client: GraphQL) -> None:
     assert (await client.http.get("/healthz")).json() == {"status": "ok"}
     ready = await client.http.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["database"] == "ok"
 
 
-async def test_a_malformed_query_is_a_top_level_error_not_a_crash(client: GraphQLClient) -> None:
+async def test_a_malformed_query_is_a_top_level_error_not_a_crash(client: GraphQL) -> None:
     response = await client.post("{ regions { nonsense } }")
     assert response.status_code == 200
     assert "Cannot query field 'nonsense'" in response.json()["errors"][0]["message"]

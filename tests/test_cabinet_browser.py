@@ -25,7 +25,6 @@ from tests.browser import (
     PHONE,
     Server,
     chromium,
-    free_port,
     money_at,
     open_tab,
     page_in,
@@ -33,12 +32,12 @@ from tests.browser import (
     screenshot,
     shown_money,
     sign_in,
-    sms_password,
     wait_for_rows,
 )
+from tests.client import free_port, served
 from tests.conftest import SEED_NOW
-from tests.live import served
-from tests.signin_fixtures import KnownCaptcha, MovableClock
+from tests.factories import KnownCaptcha, MovableClock
+from tests.mail import sms_password
 
 # The server runs on the shared session database; SQLite is the embedded mode a browser meets.
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -98,8 +97,8 @@ async def test_the_demo_login_shows_balances_and_a_month_of_expenses_equal_to_th
         )
         await screenshot(page, "01-sign-in")
         await sign_in(page, server)
-        token = await server.token()
-        api = await server.call(OVERVIEW, token=token)
+        token = await server.session_token()
+        api = await server.data(OVERVIEW, token=token)
         balances = api["viewer"]["balances"]
         # then the overview shows the API's balances, state, debt and packages
         assert await money_at(page, "#main-balance .big") == Decimal(
@@ -126,7 +125,7 @@ async def test_the_demo_login_shows_balances_and_a_month_of_expenses_equal_to_th
         await page.click("#expenses button.chip:text-is('Прошлый месяц')")
         await page.wait_for_selector("#expenses h2:text-is('За 01.02.2026 – 28.02.2026')")
         # then the total, every category and every day equal the API's numbers for it
-        expenses = (await server.call(EXPENSES, {"p": FEBRUARY}, token=token))["viewer"]["expenses"]
+        expenses = (await server.data(EXPENSES, {"p": FEBRUARY}, token=token))["viewer"]["expenses"]
         assert await money_at(page, "#expenses-total") == Decimal(expenses["total"]["amount"])
         assert Decimal(expenses["total"]["amount"]) > 0
         for category in expenses["byCategory"]:
@@ -150,14 +149,14 @@ async def test_the_demo_login_shows_balances_and_a_month_of_expenses_equal_to_th
         # when the usage table is paged through February
         await open_tab(page, "Звонки и списания", "#usage")
         await page.click("#usage button.chip:text-is('Прошлый месяц')")
-        first_api = (await server.call(USAGE_IDS, {"p": FEBRUARY}, token=token))["viewer"]["usage"]
+        first_api = (await server.data(USAGE_IDS, {"p": FEBRUARY}, token=token))["viewer"]["usage"]
         first_ids = [e["node"]["id"] for e in first_api["edges"]]
         assert len(first_ids) == 20
         await wait_for_rows(page, first_ids)
         await screenshot(page, "04-usage")
         await page.click("#usage button:text-is('Далее →')")
         after = first_api["pageInfo"]["endCursor"]
-        second_api = await server.call(USAGE_IDS, {"p": FEBRUARY, "after": after}, token=token)
+        second_api = await server.data(USAGE_IDS, {"p": FEBRUARY, "after": after}, token=token)
         second_ids = [e["node"]["id"] for e in second_api["viewer"]["usage"]["edges"]]
         assert second_ids and not set(second_ids) & set(first_ids)
         # then each page holds the API's page, forward and back
@@ -188,8 +187,8 @@ async def test_an_xlsx_order_goes_to_ready_live_and_downloads_as_a_workbook(
         await page.click("#order button:text-is('Проверить заказ')")
         await page.wait_for_selector("#order-review")
         # then the preview's estimate is the API's
-        token = await server.token()
-        estimate = await server.call(
+        token = await server.session_token()
+        estimate = await server.data(
             PREVIEW,
             {"i": {"period": FEBRUARY, "format": "XLSX", "delivery": "ARCHIVE"}},
             token=token,
@@ -228,7 +227,7 @@ async def test_an_xlsx_order_goes_to_ready_live_and_downloads_as_a_workbook(
 
 
 async def newest_order(server: Server, token: str) -> dict[str, Any]:
-    data = await server.call(ORDERS, token=token)
+    data = await server.data(ORDERS, token=token)
     order: dict[str, Any] = data["viewer"]["detailOrders"]["edges"][0]["node"]
     return order
 
@@ -286,11 +285,7 @@ async def test_a_password_by_sms_through_the_captcha_signs_another_number_in_and
         await page.wait_for_selector("#signin .notice:has-text('Вы вышли')")
         await screenshot(page, "09-signed-out")
         # then the session is over for the API too, and the browser keeps no token
-        refused = await server.http.post(
-            "/graphql",
-            json={"query": "{ viewer { id } }"},
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        refused = await server.post("{ viewer { id } }", token=token)
         assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         assert await page.evaluate("sessionStorage.getItem('detalka.session')") is None
         watch.assert_clean()
@@ -324,7 +319,7 @@ async def test_a_periodic_report_is_set_up_paused_and_deleted(browser: Any, serv
 
 
 async def schedules(server: Server) -> list[dict[str, Any]]:
-    data = await server.call(SCHEDULES, token=await server.token())
+    data = await server.data(SCHEDULES, token=await server.session_token())
     found: list[dict[str, Any]] = data["viewer"]["detailSchedules"]
     return found
 
@@ -382,7 +377,7 @@ async def test_a_session_ended_elsewhere_sends_the_subscriber_back_to_sign_in(
         # given the demo subscriber signed in, and that session ended from somewhere else
         await sign_in(page, server)
         token = await page.evaluate("sessionStorage.getItem('detalka.session')")
-        ended = await server.call("mutation { sessionDelete { ended } }", token=token)
+        ended = await server.data("mutation { sessionDelete { ended } }", token=token)
         assert ended["sessionDelete"]["ended"] is True
         # when the next screen asks the API
         await open_tab(page, "Расходы", "#signin")

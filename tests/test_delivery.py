@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import email
-import time
 from datetime import timedelta
 from email.policy import default
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,19 +16,10 @@ from detalka.models import DetailOrder, EmailDelivery
 from detalka.resolvers import delivery
 from detalka.resolvers.delivery import MailSetup, Outcome, RetryLater, deliver_order
 from detalka.settings import Settings
-from tests.mail import Inbox, free_port
-from tests.ordering import NOW, Ordering, pk_of, working
-from tests.signin_fixtures import MovableClock
-
-
-async def _wait_delivery(ordering: Ordering, order_id: str, *statuses: str) -> Any:
-    deadline = time.monotonic() + 60
-    while True:
-        order = await ordering.order(order_id)
-        if order["deliveryStatus"] in statuses:
-            return order
-        assert time.monotonic() < deadline, order
-        await asyncio.sleep(0.05)
+from tests.client import free_port
+from tests.factories import NOW, MovableClock
+from tests.mail import Inbox
+from tests.ordering import Ordering, pk_of, working
 
 
 async def test_an_email_order_arrives_once_with_its_file_even_when_the_actor_runs_twice(
@@ -41,7 +30,7 @@ async def test_an_email_order_arrives_once_with_its_file_even_when_the_actor_run
     created = await ordering.create(delivery="EMAIL", email="anna@example.com", format="XLSX")
     assert created["order"]["deliveryStatus"] == "PENDING"
     # when it is rendered and sent
-    sent = await _wait_delivery(ordering, created["order"]["id"], "SENT", "FAILED")
+    sent = await ordering.wait_for_delivery(created["order"]["id"], "SENT", "FAILED")
     assert sent["deliveryStatus"] == "SENT" and sent["status"] == "READY"
     # and the delivery message arrives twice more (a redelivery, the reaper)
     order_id = pk_of(sent["id"])
@@ -68,7 +57,7 @@ async def test_a_refused_address_fails_the_delivery_with_a_reason(
 ) -> None:
     ordering, inbox = mailing
     created = await ordering.create(delivery="EMAIL", email="ghost@refused.example")
-    failed = await _wait_delivery(ordering, created["order"]["id"], "FAILED", "SENT")
+    failed = await ordering.wait_for_delivery(created["order"]["id"], "FAILED", "SENT")
     assert failed["deliveryStatus"] == "FAILED"
     assert failed["status"] == "READY"  # the file is still in the archive
     row = await DetailOrder.get(id=pk_of(failed["id"]))
@@ -180,7 +169,7 @@ async def test_without_smtp_the_email_is_written_to_the_outbox(
     settings = db.model_copy(update={"data_dir": tmp_path, "smtp_url": None})
     async with working(settings) as ordering:
         created = await ordering.create(delivery="EMAIL", email="anna@example.com")
-        await _wait_delivery(ordering, created["order"]["id"], "SENT")
+        await ordering.wait_for_delivery(created["order"]["id"], "SENT")
     (written,) = list((tmp_path / "outbox" / "mail").glob("*.eml"))
     message = email.message_from_bytes(written.read_bytes(), policy=default)
     assert message["To"] == "anna@example.com"

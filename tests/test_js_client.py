@@ -20,10 +20,9 @@ from detalka.jobs.app import Jobs
 from detalka.jobs.runtime import WorkerProcess
 from detalka.settings import Settings
 from detalka.web.app import create_app
+from tests.client import served
 from tests.conftest import UNDER_CI
-from tests.live import served
-from tests.ordering import NOW, OCTOBER, PASSWORD, subscriber_with_history
-from tests.signin_fixtures import MovableClock
+from tests.factories import NOW, OCTOBER, PASSWORD, MovableClock, subscriber_with_history
 
 # The server runs on the shared session database; SQLite is enough for a client's view.
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

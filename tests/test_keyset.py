@@ -12,7 +12,7 @@ from tortoise import connections
 from detalka.models import UsageRecord
 from detalka.models.queries import usage_page, usage_page_query
 from detalka.settings import Settings
-from tests.signin_fixtures import make_subscriber
+from tests.factories import make_subscriber
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
 END = datetime(2026, 11, 1, tzinfo=UTC)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -16,14 +15,15 @@ import pytest
 from detalka.adapters.events import MemoryBus, OrderEvent, RedisBus
 from detalka.jobs.app import Jobs
 from detalka.jobs.runtime import WorkerProcess
-from detalka.models import Session, UsageRecord
+from detalka.models import Session, Subscriber, UsageRecord
 from detalka.resolvers.access import token_hash
 from detalka.settings import Settings
 from detalka.web import graphql as graphql_view
 from detalka.web.app import create_app
-from tests.live import Socket, served, websocket
-from tests.ordering import NOW, PASSWORD, order_input, subscriber_with_history
-from tests.signin_fixtures import MovableClock
+from tests.client import GraphQL, Socket, asgi_http, served, websocket
+from tests.factories import NOW, PASSWORD, MovableClock, subscriber_with_history
+from tests.ordering import order_input
+from tests.polling import eventually
 
 FOLLOW = """
 subscription($id: ID) {
@@ -37,38 +37,27 @@ mutation($input: DetailOrderInput!) {
   detailOrderCreate(input: $input) { order { id status } userErrors { code } }
 }
 """
-SIGN_IN = "mutation($i: SessionCreateInput!) { sessionCreate(input: $i) { token } }"
 
 
-@dataclass
-class Live:
-    address: str
-    http: httpx.AsyncClient
-    token: str
-    jobs: Jobs
-    settings: Settings
+class Live(GraphQL):
+    """The API on loopback (``address``) and in-process (``http``), signed in as the owner."""
 
-    async def call(self, query: str, variables: dict[str, Any], token: str | None = None) -> Any:
-        # token "" signs in: no Authorization at all (a bad one is refused, #12)
-        bearer = self.token if token is None else token
-        response = await self.http.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {bearer}"} if bearer else {},
-        )
-        body = response.json()
-        assert "errors" not in body, body
-        return body["data"]
+    def __init__(
+        self,
+        address: str,
+        http: httpx.AsyncClient,
+        subscriber: Subscriber,
+        jobs: Jobs,
+        settings: Settings,
+    ) -> None:
+        super().__init__(http)
+        self.address, self.subscriber = address, subscriber
+        self.jobs, self.settings = jobs, settings
 
     async def place(self, token: str | None = None, **given: Any) -> str:
-        data = await self.call(CREATE, {"input": order_input(**given)}, token)
+        data = await self.data(CREATE, {"input": order_input(**given)}, token=token)
         order_id: str = data["detailOrderCreate"]["order"]["id"]
         return order_id
-
-    async def sign_in(self, msisdn: str) -> str:
-        variables = {"i": {"msisdn": msisdn, "password": PASSWORD, "regionCode": "MOW"}}
-        token: str = (await self.call(SIGN_IN, variables, token=""))["sessionCreate"]["token"]
-        return token
 
 
 async def _many_rows(subscriber_id: int, count: int) -> None:
@@ -113,14 +102,12 @@ async def live(request: pytest.FixtureRequest, db: Settings, tmp_path: Path) -> 
     jobs = Jobs.for_settings(settings, clock)
     app = create_app(settings, open_db=False, clock=clock, jobs=jobs)
     subscriber = await subscriber_with_history()
-    await _many_rows(subscriber.id, 4000)
-    transport = httpx.ASGITransport(app=app)
     async with (
         served(app) as address,
-        httpx.AsyncClient(transport=transport, base_url=settings.public_url) as http,
+        asgi_http(app, settings.public_url) as http,
     ):
-        opened = Live(address, http, "", jobs, settings)
-        opened.token = await opened.sign_in(subscriber.msisdn)
+        opened = Live(address, http, subscriber, jobs, settings)
+        opened.token = await opened.sign_in(subscriber.msisdn, PASSWORD)
         yield opened
     if isinstance(jobs.events, RedisBus):
         await jobs.events.close()
@@ -148,6 +135,7 @@ async def _updates(ws: Socket, op_id: str, until: set[str]) -> list[dict[str, An
 
 async def test_a_client_sees_pending_rendering_ready_and_downloads(live: Live) -> None:
     # given an order placed while no worker runs yet, and a client following it
+    await _many_rows(live.subscriber.id, 4000)
     order_id = await live.place(format="PDF")
     async with websocket(live.address) as ws:
         assert (await ws.init(live.token))["type"] == "connection_ack"
@@ -178,15 +166,16 @@ async def test_a_client_sees_pending_rendering_ready_and_downloads(live: Live) -
 
 async def test_subscribing_after_ready_gives_ready_at_once(live: Live) -> None:
     order_id = await live.place(format="CSV")
+
+    async def ready() -> bool:
+        data = await live.data(
+            "query($id: ID!) { node(id: $id) { ... on DetailOrder { status } } }",
+            {"id": order_id},
+        )
+        return bool(data["node"]["status"] == "READY")
+
     with WorkerProcess(live.jobs.broker):
-        for _ in range(600):
-            data = await live.call(
-                "query($id: ID!) { node(id: $id) { ... on DetailOrder { status } } }",
-                {"id": order_id},
-            )
-            if data["node"]["status"] == "READY":
-                break
-            await asyncio.sleep(0.05)
+        await eventually(ready, timeout_s=30, explain="the order is not ready")
     async with websocket(live.address) as ws:
         await ws.init(live.token)
         await ws.subscribe("after", FOLLOW, {"id": order_id})
@@ -199,7 +188,7 @@ async def test_subscribing_after_ready_gives_ready_at_once(live: Live) -> None:
 async def test_a_foreign_order_gives_nothing_but_an_error(live: Live) -> None:
     # given an order of another subscriber
     stranger = await subscriber_with_history()
-    foreign = await live.place(token=await live.sign_in(stranger.msisdn))
+    foreign = await live.place(token=await live.sign_in(stranger.msisdn, PASSWORD))
     async with websocket(live.address) as ws:
         await ws.init(live.token)
         await ws.subscribe("spy", FOLLOW, {"id": foreign})

@@ -16,9 +16,9 @@ from detalka.jobs.app import Jobs
 from detalka.models import DetailOrder
 from detalka.settings import Settings
 from detalka.web.app import create_app
-from tests.live import served, websocket
-from tests.ordering import NOW, Ordering, open_ordering, pk_of, subscriber_with_history
-from tests.signin_fixtures import MovableClock
+from tests.client import served, websocket
+from tests.factories import NOW, MovableClock, subscriber_with_history
+from tests.ordering import Ordering, open_ordering, pk_of
 
 FOLLOW = """
 subscription($id: ID, $since: DateTime) {

@@ -17,7 +17,8 @@ from detalka.adapters.mailer import (
     TemporaryMailError,
     report_email,
 )
-from tests.mail import Inbox, free_port
+from tests.client import free_port
+from tests.mail import Inbox
 
 
 def _report(tmp_path: Path, size: int, recipient: str = "anna@example.com") -> EmailMessage:

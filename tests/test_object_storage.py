@@ -57,7 +57,7 @@ async def test_a_large_file_goes_up_in_parts_and_comes_back_as_a_stream(
 
 
 async def test_a_store_that_is_away_is_an_infrastructure_error(tmp_path: Path) -> None:
-    from tests.mail import free_port
+    from tests.client import free_port
 
     store = S3Storage(
         "b", "", tmp_path, S3Options(f"http://127.0.0.1:{free_port()}", "test", "test")

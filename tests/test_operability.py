@@ -17,9 +17,9 @@ from detalka.jobs import worker_http
 from detalka.jobs.app import Jobs
 from detalka.settings import Settings
 from detalka.web.app import create_app
-from tests.mail import free_port
-from tests.ordering import NOW, open_ordering, subscriber_with_history
-from tests.signin_fixtures import MovableClock
+from tests.client import free_port
+from tests.factories import NOW, MovableClock, subscriber_with_history
+from tests.ordering import open_ordering
 
 
 async def test_the_api_serves_metrics_and_names_each_dependency_in_readyz(
@@ -31,21 +31,18 @@ async def test_the_api_serves_metrics_and_names_each_dependency_in_readyz(
     subscriber = await subscriber_with_history()
     async for ordering in open_ordering(settings, subscriber, clock, jobs):
         # given an order placed by a named operation, with a request id from the proxy
-        response = await ordering.http.post(
-            "/graphql",
-            json={
-                "query": "mutation Place($i: DetailOrderInput!) "
-                "{ detailOrderCreate(input: $i) { order { id } } }",
-                "operationName": "Place",
-                "variables": {
-                    "i": {
-                        "period": {"from": "2026-10-01", "to": "2026-10-31"},
-                        "format": "CSV",
-                        "delivery": "ARCHIVE",
-                    }
-                },
+        response = await ordering.post(
+            "mutation Place($i: DetailOrderInput!) "
+            "{ detailOrderCreate(input: $i) { order { id } } }",
+            {
+                "i": {
+                    "period": {"from": "2026-10-01", "to": "2026-10-31"},
+                    "format": "CSV",
+                    "delivery": "ARCHIVE",
+                }
             },
-            headers={"Authorization": f"Bearer {ordering.token}", "X-Request-ID": "req-42"},
+            headers={"X-Request-ID": "req-42"},
+            operation_name="Place",
         )
         assert response.headers["x-request-id"] == "req-42"
         # then its render message carries the request id to the worker

@@ -23,24 +23,13 @@ from detalka.models import (
     DetailOrder,
     Document,
     IdempotencyKey,
-    Region,
     Store,
     Subscriber,
 )
 from detalka.resolvers.rendering import orders_to_resend, purge_expired_documents
 from detalka.settings import Settings
-from tests.ordering import (
-    CANCEL,
-    NODE,
-    NOW,
-    Ordering,
-    global_id,
-    open_ordering,
-    pk_of,
-    subscriber_with_history,
-    working,
-)
-from tests.signin_fixtures import MovableClock
+from tests.factories import NOW, MovableClock, make_region, subscriber_with_history
+from tests.ordering import CANCEL, NODE, Ordering, global_id, open_ordering, pk_of, working
 
 
 @pytest.fixture
@@ -167,9 +156,7 @@ async def test_an_email_order_needs_an_address_given_or_on_file(ordering: Orderi
 
 
 async def test_paper_is_only_for_a_store_in_the_home_region(ordering: Ordering) -> None:
-    far, _ = await Region.get_or_create(
-        code="PRI", defaults={"name": "Приморский край", "time_zone": "Asia/Vladivostok"}
-    )
+    far = await make_region("PRI", "Приморский край", "Asia/Vladivostok")
     away = await Store.create(
         region=far, name=f"Салон {uuid.uuid4().hex[:6]}", address="Владивосток"
     )
@@ -228,7 +215,7 @@ async def test_the_same_idempotency_key_gives_the_same_order_even_fifty_at_once(
 async def test_only_an_unfinished_order_can_be_canceled(ordering: Ordering) -> None:
     order = (await ordering.create())["order"]
     ready = await ordering.wait_for(order["id"], "READY")
-    result = (await ordering.call(CANCEL, {"id": ready["id"]}))["detailOrderCancel"]
+    result = (await ordering.data(CANCEL, {"id": ready["id"]}))["detailOrderCancel"]
     assert [e["code"] for e in result["userErrors"]] == ["NOTHING_TO_CANCEL"]
 
 
@@ -242,7 +229,7 @@ async def test_a_pending_order_canceled_before_the_worker_gets_it_stays_canceled
     subscriber = await subscriber_with_history()
     async for ordering in open_ordering(settings, subscriber, clock, jobs):
         order = (await ordering.create())["order"]
-        canceled = (await ordering.call(CANCEL, {"id": order["id"]}))["detailOrderCancel"]
+        canceled = (await ordering.data(CANCEL, {"id": order["id"]}))["detailOrderCancel"]
         assert canceled["order"]["status"] == "CANCELED"
         # when a worker starts and takes the message
         with WorkerProcess(jobs.broker):
@@ -328,8 +315,8 @@ async def test_another_subscriber_never_sees_this_order(ordering: Ordering) -> N
     order = (await ordering.create())["order"]
     other = await subscriber_with_history()
     async for stranger in open_ordering(ordering.settings, other, ordering.clock, ordering.jobs):
-        assert (await stranger.call(NODE, {"id": order["id"]}))["node"] is None
-        result = (await stranger.call(CANCEL, {"id": order["id"]}))["detailOrderCancel"]
+        assert (await stranger.data(NODE, {"id": order["id"]}))["node"] is None
+        result = (await stranger.data(CANCEL, {"id": order["id"]}))["detailOrderCancel"]
         assert [e["code"] for e in result["userErrors"]] == ["NOT_FOUND"]
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -16,18 +15,15 @@ import pytest
 
 from detalka.models import (
     Balance,
-    PackageAllowance,
     Payment,
     PromisedPayment,
-    Region,
     Subscriber,
-    Tariff,
     UsageRecord,
 )
-from detalka.passwords import hash_password
 from detalka.settings import Settings
 from detalka.web.app import create_app
-from tests.signin_fixtures import MovableClock, unique_msisdn
+from tests.client import GraphQL, asgi_http
+from tests.factories import MovableClock, make_region, make_subscriber, make_tariff, usage
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 OCTOBER = {"from": "2026-10-01", "to": "2026-10-31"}
@@ -67,87 +63,52 @@ query($period: PeriodInput!) {
 """
 
 
-@dataclass
-class Account:
-    http: httpx.AsyncClient
-    subscriber: Subscriber
-    token: str
-    zone: ZoneInfo
+class Account(GraphQL):
+    """The API as one subscriber calls it, in their region's time zone."""
 
-    async def query(self, query: str, variables: dict[str, Any] | None = None) -> Any:
-        response = await self.http.post(
-            "/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {self.token}"},
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
+    def __init__(
+        self, http: httpx.AsyncClient, subscriber: Subscriber, token: str, zone: ZoneInfo
+    ) -> None:
+        super().__init__(http, token)
+        self.subscriber, self.zone = subscriber, zone
 
-    async def data(self, query: str, variables: dict[str, Any] | None = None) -> Any:
-        body = await self.query(query, variables)
-        assert "errors" not in body, body
-        return body["data"]["viewer"]
+    async def viewer(self, query: str, variables: dict[str, Any] | None = None) -> Any:
+        return (await self.data(query, variables))["viewer"]
 
     def local(self, *args: int) -> datetime:
         return datetime(*args, tzinfo=self.zone).astimezone(UTC)  # type: ignore[misc]
 
     async def charge(self, at: datetime, cost: str, kind: str = "CALL", **extra: Any) -> None:
-        await UsageRecord.create(
-            subscriber=self.subscriber,
-            occurred_at=at,
-            kind=kind,
-            description="Исходящий звонок",
-            cost=Decimal(cost),
-            **extra,
+        await usage(self.subscriber.id, at, cost, kind, **extra).save()
+
+    async def charge_all(self, charges: Iterable[tuple[datetime, str, str]]) -> None:
+        """Many charges (moment, cost, kind) in one insert."""
+        await UsageRecord.bulk_create(
+            [usage(self.subscriber.id, at, cost, kind) for at, cost, kind in charges]
         )
 
 
 async def open_account(
     db: Settings, tmp_path: Path, region_code: str, zone: str
 ) -> AsyncIterator[Account]:
-    region, _ = await Region.get_or_create(
-        code=region_code, defaults={"name": region_code, "time_zone": zone}
+    tariff = await make_tariff(
+        monthly_fee="450.00",
+        minute_price="2.50",
+        mms_price="9.90",
+        megabyte_price="0.50",
+        packages=[
+            {"kind": "VOICE", "name": "Минуты", "included": 300, "unit": "MINUTES"},
+            {"kind": "DATA", "name": "Интернет", "included": 10240, "unit": "MEGABYTES"},
+        ],
     )
-    tariff = await Tariff.create(
-        name=f"Обзор {unique_msisdn()}",
-        monthly_fee=Decimal("450.00"),
-        minute_price=Decimal("2.50"),
-        sms_price=Decimal("2.00"),
-        mms_price=Decimal("9.90"),
-        megabyte_price=Decimal("0.50"),
-    )
-    await PackageAllowance.create(
-        tariff=tariff, kind="VOICE", name="Минуты", included=300, unit="MINUTES"
-    )
-    await PackageAllowance.create(
-        tariff=tariff, kind="DATA", name="Интернет", included=10240, unit="MEGABYTES"
-    )
-    subscriber = await Subscriber.create(
-        msisdn=unique_msisdn(),
-        full_name="Петрова Анна Сергеевна",
-        home_region=region,
-        tariff=tariff,
-        password_hash=hash_password(PASSWORD),
-        activated_at=datetime(2024, 1, 1, tzinfo=UTC),
+    region = await make_region(region_code, region_code, zone)
+    subscriber = await make_subscriber(
+        PASSWORD, region, tariff=tariff, full_name="Петрова Анна Сергеевна"
     )
     settings = db.model_copy(update={"data_dir": tmp_path})
     app = create_app(settings, open_db=False, clock=MovableClock(NOW))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://detalka.test") as http:
-        signed = await http.post(
-            "/graphql",
-            json={
-                "query": "mutation($i: SessionCreateInput!) { sessionCreate(input: $i) { token } }",
-                "variables": {
-                    "i": {
-                        "msisdn": subscriber.msisdn,
-                        "password": PASSWORD,
-                        "regionCode": region_code,
-                    }
-                },
-            },
-        )
-        token = signed.json()["data"]["sessionCreate"]["token"]
+    async with asgi_http(app) as http:
+        token = await GraphQL(http).sign_in(subscriber.msisdn, PASSWORD, region_code)
         yield Account(http, subscriber, token, ZoneInfo(zone))
 
 
@@ -185,7 +146,7 @@ async def test_a_period_is_whole_local_days_at_both_ends(account: Account) -> No
     await account.charge(account.local(2026, 10, 31, 23, 30), "4.00")  # in: last evening
     await account.charge(account.local(2026, 11, 1, 0, 30), "8.00")  # out: the day after
     # when October's expenses are asked for
-    expenses = (await account.data(EXPENSES, {"period": OCTOBER}))["expenses"]
+    expenses = (await account.viewer(EXPENSES, {"period": OCTOBER}))["expenses"]
     # then exactly the two inside count, on their local days
     assert expenses["total"] == {"amount": "6.00", "currency": "RUB"}
     assert expenses["period"]["timeZone"] == account.zone.key
@@ -205,7 +166,7 @@ async def test_expenses_are_split_by_category_with_roaming_apart(account: Accoun
     await account.charge(day, "450.00", "SUBSCRIPTION_FEE")
     await account.charge(day, "99.00", "CALL", roaming=True, zone="Турция")
     await account.charge(day, "350.00", "ROAMING", roaming=True, zone="Турция")
-    expenses = (await account.data(EXPENSES, {"period": OCTOBER}))["expenses"]
+    expenses = (await account.viewer(EXPENSES, {"period": OCTOBER}))["expenses"]
     categories = {c["category"]: (amount(c["amount"]), c["count"]) for c in expenses["byCategory"]}
     assert categories == {
         "CALLS": (Decimal("10.10"), 1),
@@ -220,16 +181,17 @@ async def test_expenses_are_split_by_category_with_roaming_apart(account: Accoun
 async def test_expenses_total_equals_the_usage_connection_paged_through(account: Account) -> None:
     # given 230 charges over the month
     start = account.local(2026, 10, 1, 0, 0)
-    for i in range(230):
-        await account.charge(start + timedelta(hours=3 * i), f"{i % 7}.{i % 100:02d}")
+    await account.charge_all(
+        (start + timedelta(hours=3 * i), f"{i % 7}.{i % 100:02d}", "CALL") for i in range(230)
+    )
     # when the connection is paged through, 100 at a time
     seen: list[str] = []
     costs = Decimal(0)
     after = None
     while True:
-        page = (await account.data(USAGE_PAGE, {"period": OCTOBER, "first": 100, "after": after}))[
-            "usage"
-        ]
+        page = (
+            await account.viewer(USAGE_PAGE, {"period": OCTOBER, "first": 100, "after": after})
+        )["usage"]
         seen += [e["node"]["id"] for e in page["edges"]]
         costs += sum((amount(e["node"]["cost"]) for e in page["edges"]), Decimal(0))
         if not page["pageInfo"]["hasNextPage"]:
@@ -242,7 +204,7 @@ async def test_expenses_total_equals_the_usage_connection_paged_through(account:
         occurred_at__lt=account.local(2026, 11, 1, 0, 0),
     ).count()
     assert len(seen) == len(set(seen)) == inside
-    total = amount((await account.data(EXPENSES, {"period": OCTOBER}))["expenses"]["total"])
+    total = amount((await account.viewer(EXPENSES, {"period": OCTOBER}))["expenses"]["total"])
     assert total == costs
 
 
@@ -259,7 +221,7 @@ async def test_expenses_total_equals_the_usage_connection_paged_through(account:
 async def test_a_bad_period_is_a_clear_error_with_a_code(
     kaliningrad: Account, period: dict[str, str], code: str
 ) -> None:
-    body = await kaliningrad.query(EXPENSES, {"period": period})
+    body = await kaliningrad.body(EXPENSES, {"period": period})
     if code.startswith("PERIOD_"):
         # a field's error: the rest of viewer stays, and the error names the field
         assert body["data"]["viewer"]["expenses"] is None
@@ -272,18 +234,18 @@ async def test_a_bad_period_is_a_clear_error_with_a_code(
 
 async def test_the_horizon_day_itself_and_today_are_allowed(kaliningrad: Account) -> None:
     period = {"from": "2023-11-24", "to": "2026-11-24"}
-    expenses = (await kaliningrad.data(EXPENSES, {"period": period}))["expenses"]
+    expenses = (await kaliningrad.viewer(EXPENSES, {"period": period}))["expenses"]
     assert len(expenses["byDay"]) == 1097
 
 
 @pytest.mark.parametrize(("first", "code"), [(101, "BAD_PAGE_SIZE"), (-1, "BAD_PAGE_SIZE")])
 async def test_a_page_is_at_most_a_hundred(kaliningrad: Account, first: int, code: str) -> None:
-    body = await kaliningrad.query(USAGE_PAGE, {"period": OCTOBER, "first": first})
+    body = await kaliningrad.body(USAGE_PAGE, {"period": OCTOBER, "first": first})
     assert body["errors"][0]["extensions"]["code"] == code
 
 
 async def test_a_forged_cursor_is_a_clear_error(kaliningrad: Account) -> None:
-    body = await kaliningrad.query(USAGE_PAGE, {"period": OCTOBER, "after": "not-a-cursor"})
+    body = await kaliningrad.body(USAGE_PAGE, {"period": OCTOBER, "after": "not-a-cursor"})
     assert body["errors"][0]["extensions"]["code"] == "BAD_CURSOR"
 
 
@@ -351,7 +313,7 @@ async def test_balances_debt_and_remainders_match_the_rows(primorye: Account) ->
         description="Пополнение картой",
     )
     # when the dashboard is read
-    viewer = await primorye.data(DASHBOARD, {"period": OCTOBER})
+    viewer = await primorye.viewer(DASHBOARD, {"period": OCTOBER})
     # then every figure is what the rows say
     balances = viewer["balances"]
     assert balances["main"]["amount"] == {"amount": "-12.34"}
@@ -380,32 +342,38 @@ async def test_the_dashboard_costs_the_same_queries_however_much_data(
     async def count_queries() -> int:
         caplog.clear()
         with caplog.at_level(logging.DEBUG, logger="tortoise.db_client"):
-            await kaliningrad.data(DASHBOARD, {"period": OCTOBER})
+            await kaliningrad.viewer(DASHBOARD, {"period": OCTOBER})
         return len([r for r in caplog.records if r.name.startswith("tortoise.db_client")])
 
     day = kaliningrad.local(2026, 10, 10, 12, 0)
     await kaliningrad.charge(day, "1.00")
     small = await count_queries()
-    for i in range(150):
-        await kaliningrad.charge(day + timedelta(minutes=i), "1.00", "SMS" if i % 2 else "CALL")
-        await Payment.create(
-            subscriber=kaliningrad.subscriber,
-            occurred_at=day + timedelta(minutes=i),
-            amount=Decimal("10.00"),
-            method="CASH",
-            description="Наличными",
-        )
+    await kaliningrad.charge_all(
+        (day + timedelta(minutes=i), "1.00", "SMS" if i % 2 else "CALL") for i in range(150)
+    )
+    await Payment.bulk_create(
+        [
+            Payment(
+                subscriber=kaliningrad.subscriber,
+                occurred_at=day + timedelta(minutes=i),
+                amount=Decimal("10.00"),
+                method="CASH",
+                description="Наличными",
+            )
+            for i in range(150)
+        ]
+    )
     large = await count_queries()
     assert small > 0
     assert large == small
 
 
 async def test_a_usage_only_token_cannot_read_balances(kaliningrad: Account) -> None:
-    created = await kaliningrad.query(
+    created = await kaliningrad.body(
         'mutation { apiTokenCreate(input: {name: "u", scopes: ["usage:read"]}) { token } }'
     )
     token = created["data"]["apiTokenCreate"]["token"]
     kaliningrad.token = token
-    body = await kaliningrad.query("{ viewer { balances { state } } }")
+    body = await kaliningrad.body("{ viewer { balances { state } } }")
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    assert (await kaliningrad.data(EXPENSES, {"period": OCTOBER}))["expenses"]["total"]
+    assert (await kaliningrad.viewer(EXPENSES, {"period": OCTOBER}))["expenses"]["total"]

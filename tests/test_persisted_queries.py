@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -22,6 +20,8 @@ import redis
 from detalka.adapters.query_store import MemoryQueryStore, QueryStore, RedisQueryStore
 from detalka.settings import Settings
 from tests.browser_api import GRAPHQL_RESPONSE, Api, serving
+from tests.client import free_port, process_ready
+from tests.polling import eventually_sync
 
 REGIONS = "query Regions { regions { code } }"
 
@@ -174,30 +174,13 @@ def api_process(env: dict[str, str], log: Path) -> Iterator[str]:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            wait_ready(process, base, log)
+            eventually_sync(
+                lambda: process_ready(process, base, log), explain=lambda _: log.read_text()
+            )
             yield base
         finally:
             process.terminate()
             process.wait(timeout=30)
-
-
-def wait_ready(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, log.read_text()
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, log.read_text()
-        time.sleep(0.2)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_an_apq_round_trip_misses_on_one_api_process_and_hits_on_another(

@@ -21,7 +21,7 @@ from detalka.schema.execution import PlainDataExecutor
 from detalka.seed import SeedReport
 from detalka.settings import Settings
 from tests.conftest import SEED_NOW
-from tests.signin_fixtures import MovableClock
+from tests.factories import MovableClock
 
 
 @strawberry.enum

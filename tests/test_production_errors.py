@@ -5,25 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from detalka.resolvers import overview
 from detalka.settings import Settings
 from detalka.web.app import create_app
-from tests.signin_fixtures import MovableClock, make_subscriber
+from tests.client import GraphQL, asgi_http
+from tests.factories import MovableClock, make_subscriber
 
-SIGN_IN = "mutation($i: SessionCreateInput!) { sessionCreate(input: $i) { token } }"
 EXPENSES = "query($p: PeriodInput!) { viewer { expenses(period: $p) { total { amount } } } }"
 BALANCES = "{ viewer { balances { main { amount { amount } } } } }"
-
-
-async def _post(http: httpx.AsyncClient, query: str, variables: Any, token: str = "") -> Any:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = await http.post(
-        "/graphql", json={"query": query, "variables": variables}, headers=headers
-    )
-    return response.json()
 
 
 async def test_production_masks_bugs_and_keeps_coded_errors(
@@ -39,15 +30,12 @@ async def test_production_masks_bugs_and_keeps_coded_errors(
     )
     subscriber = await make_subscriber("correct-horse")
     app = create_app(settings, open_db=False, clock=MovableClock())
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=settings.public_url) as http:
-        variables = {
-            "i": {"msisdn": subscriber.msisdn, "password": "correct-horse", "regionCode": "MOW"}
-        }
-        token = (await _post(http, SIGN_IN, variables))["data"]["sessionCreate"]["token"]
+    async with asgi_http(app, settings.public_url) as http:
+        anonymous = GraphQL(http)
+        api = GraphQL(http, await anonymous.sign_in(subscriber.msisdn, "correct-horse"))
         # a rule the client broke keeps its code and its Russian message
         reversed_period = {"p": {"from": "2026-10-31", "to": "2026-10-01"}}
-        body = await _post(http, EXPENSES, reversed_period, token)
+        body = (await api.post(EXPENSES, reversed_period)).json()
         (error,) = body["errors"]
         assert error["extensions"]["code"] == "PERIOD_REVERSED"
         assert error["message"] != "Unexpected error."
@@ -57,11 +45,11 @@ async def test_production_masks_bugs_and_keeps_coded_errors(
             raise RuntimeError("connection string postgres://secret")
 
         monkeypatch.setattr(overview, "balances", broken)
-        body = await _post(http, BALANCES, {}, token)
+        body = (await api.post(BALANCES)).json()
         (error,) = body["errors"]
         assert error["message"] == "Unexpected error."
         assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
         assert "secret" not in str(body)
         # and introspection is off
-        body = await _post(http, "{ __schema { types { name } } }", {})
+        body = (await anonymous.post("{ __schema { types { name } } }")).json()
         assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

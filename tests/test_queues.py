@@ -14,8 +14,8 @@ from detalka.jobs.registry import ALL_QUEUES, QUEUES
 from detalka.jobs.runtime import WorkerProcess
 from detalka.models import DetailOrder
 from detalka.settings import Settings
-from tests.ordering import NOW, global_id, open_ordering, pk_of, subscriber_with_history
-from tests.signin_fixtures import MovableClock
+from tests.factories import NOW, MovableClock, subscriber_with_history
+from tests.ordering import global_id, open_ordering, pk_of
 
 
 def test_sms_email_and_rendering_each_have_a_queue_of_their_own() -> None:

@@ -19,8 +19,7 @@ from detalka.models import DetailOrder, Document, Subscriber
 from detalka.resolvers.render_lease import LeaseHeld
 from detalka.resolvers.rendering import render_order
 from detalka.settings import Settings
-from tests.ordering import NOW, subscriber_with_history
-from tests.signin_fixtures import MovableClock
+from tests.factories import NOW, MovableClock, subscriber_with_history
 
 TTL = timedelta(hours=72)
 

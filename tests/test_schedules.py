@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,17 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from detalka.models import DetailOrder, DetailSchedule, Region, Subscriber
+from detalka.models import DetailOrder, DetailSchedule, Subscriber
 from detalka.models.enums import ScheduleFrequency
 from detalka.resolvers.scheduling import next_run, previous_period, run_due_schedules
 from detalka.settings import Settings
+from tests.factories import make_region, subscriber_with_history
 from tests.mail import Inbox
-from tests.ordering import (
-    Ordering,
-    global_id,
-    pk_of,
-    subscriber_with_history,
-)
+from tests.ordering import Ordering, global_id, pk_of
+from tests.polling import eventually
 
 SCHEDULE_FIELDS = """
   id frequency format sections email paused nextRunAt nextPeriod { from to timeZone }
@@ -83,9 +79,7 @@ def test_a_run_is_at_one_in_the_night_local_time_on_the_first_day() -> None:
 
 
 async def _far_east_subscriber() -> Subscriber:
-    region, _ = await Region.get_or_create(
-        code="PRI", defaults={"name": "Приморский край", "time_zone": "Asia/Vladivostok"}
-    )
+    region = await make_region("PRI", "Приморский край", "Asia/Vladivostok")
     subscriber = await subscriber_with_history()
     await Subscriber.filter(id=subscriber.id).update(home_region_id=region.id)
     return await Subscriber.get(id=subscriber.id).select_related("home_region")
@@ -155,7 +149,7 @@ async def test_two_schedulers_at_once_make_one_order_per_schedule_and_period(
 
 async def _create(ordering: Ordering, **given: Any) -> Any:
     variables = {"input": {"frequency": "MONTHLY", "format": "PDF", **given}}
-    return (await ordering.call(CREATE, variables))["detailScheduleCreate"]
+    return (await ordering.data(CREATE, variables))["detailScheduleCreate"]
 
 
 async def test_a_schedule_is_created_listed_paused_resumed_and_deleted(
@@ -174,25 +168,25 @@ async def test_a_schedule_is_created_listed_paused_resumed_and_deleted(
         "to": "2026-11-30",
         "timeZone": "Europe/Moscow",
     }
-    listed = (await ordering.call(LIST))["viewer"]["detailSchedules"]
+    listed = (await ordering.data(LIST))["viewer"]["detailSchedules"]
     assert [s["id"] for s in listed] == [schedule["id"]]
     # paused: nothing is due
     update = {"id": schedule["id"], "paused": True}
-    paused = (await ordering.call(UPDATE, {"input": update}))["detailScheduleUpdate"]
+    paused = (await ordering.data(UPDATE, {"input": update}))["detailScheduleUpdate"]
     assert paused["schedule"]["paused"] is True and paused["schedule"]["nextRunAt"] is None
     # resumed weekly: the next run is Monday 30 November for the week before it
     ordering.clock.advance(hours=1)
     update = {"id": schedule["id"], "paused": False, "frequency": "WEEKLY", "format": "XLSX"}
-    resumed = (await ordering.call(UPDATE, {"input": update}))["detailScheduleUpdate"]["schedule"]
+    resumed = (await ordering.data(UPDATE, {"input": update}))["detailScheduleUpdate"]["schedule"]
     assert resumed["frequency"] == "WEEKLY" and resumed["format"] == "XLSX"
     assert resumed["nextRunAt"] == "2026-11-29T22:00:00+00:00"
     assert resumed["nextPeriod"]["from"] == "2026-11-23"
     assert resumed["nextPeriod"]["to"] == "2026-11-29"
-    deleted = (await ordering.call(DELETE, {"input": {"id": schedule["id"]}}))[
+    deleted = (await ordering.data(DELETE, {"input": {"id": schedule["id"]}}))[
         "detailScheduleDelete"
     ]
     assert deleted == {"deletedId": schedule["id"], "userErrors": []}
-    assert (await ordering.call(LIST))["viewer"]["detailSchedules"] == []
+    assert (await ordering.data(LIST))["viewer"]["detailSchedules"] == []
 
 
 @pytest.mark.parametrize(
@@ -226,9 +220,9 @@ async def test_someone_elses_schedule_cannot_be_changed_or_deleted(
     )
     their_id = global_id("DetailSchedule", theirs.id)
     update = {"id": their_id, "paused": True}
-    changed = (await ordering.call(UPDATE, {"input": update}))["detailScheduleUpdate"]
+    changed = (await ordering.data(UPDATE, {"input": update}))["detailScheduleUpdate"]
     assert [e["code"] for e in changed["userErrors"]] == ["NOT_FOUND"]
-    deleted = (await ordering.call(DELETE, {"input": {"id": their_id}}))["detailScheduleDelete"]
+    deleted = (await ordering.data(DELETE, {"input": {"id": their_id}}))["detailScheduleDelete"]
     assert [e["code"] for e in deleted["userErrors"]] == ["NOT_FOUND"]
     assert await DetailSchedule.filter(id=theirs.id, paused=False).exists()
 
@@ -241,12 +235,10 @@ async def test_a_due_schedule_is_rendered_and_emailed(
     # when the first run is due (1 December 01:05 Moscow) and the scheduler's round comes
     ordering.clock.current = datetime(2026, 11, 30, 22, 5, tzinfo=UTC)
     await ordering.jobs.housekeeping()
-    deadline = time.monotonic() + 60
-    mine: list[Any] = []
-    while not mine:
-        assert time.monotonic() < deadline, "no email arrived"
-        await asyncio.sleep(0.05)
-        mine = [m for m in inbox.messages if m["To"] == "scheduled@example.com"]
+    mine = await eventually(
+        lambda: [m for m in inbox.messages if m["To"] == "scheduled@example.com"],
+        explain="no email arrived",
+    )
     # then November came by email, as a CSV
     (message,) = mine
     assert "01.11.2026–30.11.2026" in str(message["Subject"])
@@ -254,9 +246,10 @@ async def test_a_due_schedule_is_rendered_and_emailed(
     assert attachment.get_filename().endswith(".csv")
     # and the order records it (just after the server took the message)
     schedule_id = pk_of(created["schedule"]["id"])
-    while not await DetailOrder.filter(schedule_id=schedule_id, delivery_status="SENT").exists():
-        assert time.monotonic() < deadline, "the delivery was not recorded"
-        await asyncio.sleep(0.05)
+    await eventually(
+        DetailOrder.filter(schedule_id=schedule_id, delivery_status="SENT").exists,
+        explain="the delivery was not recorded",
+    )
 
 
 # --- the scheduler process --------------------------------------------------------------

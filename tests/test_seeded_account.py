@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-import time
 from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
@@ -21,8 +19,10 @@ from detalka.models import MonthlyStatement, Subscriber, UsageRecord
 from detalka.seed import SeedReport
 from detalka.settings import Settings
 from detalka.web.app import create_app
+from tests.client import GraphQL, asgi_http
 from tests.conftest import SEED_NOW
-from tests.signin_fixtures import MovableClock
+from tests.factories import MovableClock
+from tests.polling import eventually
 
 FEBRUARY = {"from": "2026-02-01", "to": "2026-02-28"}
 USAGE = """
@@ -43,41 +43,19 @@ ORDER = (
 )
 
 
-class Demo:
-    def __init__(self, http: httpx.AsyncClient, token: str) -> None:
-        self.http, self.token = http, token
-
-    async def data(self, query: str, variables: dict[str, Any]) -> Any:
-        response = await self.http.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {self.token}"},
-        )
-        body = response.json()
-        assert "errors" not in body, body
-        return body["data"]
-
-
 @pytest.fixture
-async def demo(seeded: SeedReport, db: Settings, tmp_path: Path) -> AsyncIterator[Demo]:
+async def demo(seeded: SeedReport, db: Settings, tmp_path: Path) -> AsyncIterator[GraphQL]:
     settings = db.model_copy(update={"data_dir": tmp_path})
     clock = MovableClock(SEED_NOW)
     jobs = Jobs.for_settings(settings, clock)
     app = create_app(settings, open_db=False, clock=clock, jobs=jobs)
-    transport = httpx.ASGITransport(app=app)
     with WorkerProcess(jobs.broker):
-        async with httpx.AsyncClient(transport=transport, base_url=settings.public_url) as http:
-            signed = await http.post(
-                "/graphql",
-                json={
-                    "query": 'mutation { sessionCreate(input: {msisdn: "+79001234567",'
-                    ' password: "demo-password", regionCode: "MOW"}) { token } }'
-                },
-            )
-            yield Demo(http, signed.json()["data"]["sessionCreate"]["token"])
+        async with asgi_http(app, settings.public_url) as http:
+            token = await GraphQL(http).sign_in("+79001234567", "demo-password")
+            yield GraphQL(http, token)
 
 
-async def test_a_month_of_expenses_equals_the_usage_connection_paged_through(demo: Demo) -> None:
+async def test_a_month_of_expenses_equals_the_usage_connection_paged_through(demo: GraphQL) -> None:
     # given a whole seeded month of the demo account
     seen: list[str] = []
     costs = Decimal(0)
@@ -98,7 +76,9 @@ async def test_a_month_of_expenses_equals_the_usage_connection_paged_through(dem
     assert Decimal(total["amount"]) == costs
 
 
-async def test_the_balances_section_matches_the_billing_statement_of_the_month(demo: Demo) -> None:
+async def test_the_balances_section_matches_the_billing_statement_of_the_month(
+    demo: GraphQL,
+) -> None:
     # given the statement billing wrote for February
     subscriber = await Subscriber.get(msisdn="+79001234567")
     statement = await MonthlyStatement.get(subscriber=subscriber, month=date(2026, 2, 1))
@@ -113,13 +93,13 @@ async def test_the_balances_section_matches_the_billing_statement_of_the_month(d
     }
     created = (await demo.data(CREATE, variables))["detailOrderCreate"]
     assert created["userErrors"] == []
-    deadline = time.monotonic() + 60
-    while True:
+
+    async def ready() -> Any:
         order = (await demo.data(ORDER, {"id": created["order"]["id"]}))["node"]
-        if order["status"] == "READY":
-            break
-        assert order["status"] in {"PENDING", "RENDERING"} and time.monotonic() < deadline
-        await asyncio.sleep(0.05)
+        assert order["status"] in {"PENDING", "READY", "RENDERING"}, order
+        return order if order["status"] == "READY" else None
+
+    order = await eventually(ready, explain="the order is not ready")
     url = order["document"]["downloadUrl"]
     text = (await demo.http.get(httpx.URL(url).path)).text
     rows = {r[0]: r[1] for r in csv.reader(io.StringIO(text.lstrip("\ufeff"))) if len(r) >= 2}

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
+from tests.client import free_port, process_ready
+from tests.polling import eventually_sync
+
 REGIONS = "{ regions { code name timeZone } }"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_serve_comes_up_seeded_and_answers_regions_and_the_demo_login(tmp_path: Path) -> None:
@@ -35,16 +30,12 @@ def test_serve_comes_up_seeded_and_answers_regions_and_the_demo_login(tmp_path: 
     base = f"http://127.0.0.1:{port}"
     try:
         # when it has come up (migrate + seed + start), polled with a deadline
-        deadline = time.monotonic() + 180
-        while True:
-            assert process.poll() is None, (tmp_path / "serve.log").read_text()
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-            time.sleep(0.5)
+        eventually_sync(
+            lambda: process_ready(process, base, tmp_path / "serve.log"),
+            timeout_s=180,
+            interval_s=0.5,
+            explain=lambda _: (tmp_path / "serve.log").read_text(),
+        )
         # then regions answer with their real time zones
         body = httpx.post(f"{base}/graphql", json={"query": REGIONS}, timeout=10).json()
         zones = {r["code"]: r["timeZone"] for r in body["data"]["regions"]}

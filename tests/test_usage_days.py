@@ -11,32 +11,19 @@ import pytest
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
-from detalka.models import Region, Subscriber, Tariff, UsageDay, UsageRecord, ZoneOffset
+from detalka.models import Region, Subscriber, UsageDay, UsageRecord, ZoneOffset
 from detalka.models.queries import usage_totals
 from detalka.models.usage_days import rebuild_usage_days, sqlite_datetime, zone_offsets
 from detalka.settings import Settings
-from tests.signin_fixtures import unique_msisdn
+from tests.factories import make_region, make_subscriber, make_tariff, unique_msisdn
 
 Key = tuple[date, str, bool]
 
 
 async def _subscriber(code: str, zone: str) -> Subscriber:
-    region, _ = await Region.get_or_create(code=code, defaults={"name": code, "time_zone": zone})
-    tariff = await Tariff.create(
-        name=f"Сводка {unique_msisdn()}",
-        monthly_fee=Decimal("300.00"),
-        minute_price=Decimal("2.00"),
-        sms_price=Decimal("1.50"),
-        mms_price=Decimal("7.00"),
-        megabyte_price=Decimal("0.40"),
-    )
-    return await Subscriber.create(
-        msisdn=unique_msisdn(),
-        full_name="Иванов Пётр",
-        home_region=region,
-        tariff=tariff,
-        activated_at=datetime(2024, 1, 1, tzinfo=UTC),
-    )
+    tariff = await make_tariff(sms_price="1.50", megabyte_price="0.40")
+    region = await make_region(code, code, zone)
+    return await make_subscriber(None, region, tariff=tariff, full_name="Иванов Пётр")
 
 
 async def _rolled_up(subscriber_id: int) -> dict[Key, tuple[int, int]]:
@@ -138,9 +125,7 @@ async def test_the_roll_up_follows_the_home_region_and_its_zone(db: Settings) ->
     assert (date(2026, 3, 2), "CALL", False) in await _assert_consistent(subscriber.id)
 
     # The number moves to a region in another zone: its days are counted there.
-    moscow, _ = await Region.get_or_create(
-        code="RMOW", defaults={"name": "RMOW", "time_zone": "Europe/Moscow"}
-    )
+    moscow = await make_region("RMOW", "RMOW", "Europe/Moscow")
     subscriber.home_region = moscow
     await subscriber.save()
     assert (date(2026, 3, 1), "CALL", False) in await _assert_consistent(subscriber.id)
