@@ -17,7 +17,7 @@ from tortoise.expressions import F
 from detalka.adapters.captchas import CaptchaChallenge, CaptchaFactory
 from detalka.adapters.sms import SmsSender
 from detalka.errors import ErrorCode, UserFacingError
-from detalka.models import Captcha, PasswordChallenge, Session, SignInThrottle, Subscriber
+from detalka.models import ApiToken, Captcha, PasswordChallenge, Session, SignInThrottle, Subscriber
 from detalka.passwords import hash_password, verify_password
 from detalka.phone import normalize_msisdn
 from detalka.settings import Settings
@@ -272,7 +272,8 @@ async def end_session(session_id: int, now: datetime) -> bool:
 async def change_password(
     *, subscriber_id: int, session_id: int, new_password: str, now: datetime
 ) -> None:
-    """Set a permanent password; every other session of the subscriber ends."""
+    """Set a permanent password; every other session and every API token of the subscriber
+    ends (whoever changes a password after a leak wants every copy of access gone)."""
     if len(new_password) < PASSWORD_MIN:
         raise UserFacingError(
             ErrorCode.PASSWORD_TOO_SHORT,
@@ -292,3 +293,4 @@ async def change_password(
         .exclude(id=session_id)
         .update(revoked_at=now)
     )
+    await ApiToken.filter(subscriber_id=subscriber_id, revoked_at=None).update(revoked_at=now)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import strawberry
 
+from detalka.adapters.events import publish_quietly
 from detalka.resolvers import access, account, sign_in
 from detalka.schema.account import Subscriber
 from detalka.schema.context import Info
@@ -78,7 +79,7 @@ class PasswordChangeInput:
     new_password: str = strawberry.field(description="8 to 128 characters.")
 
 
-@strawberry.type(description="The password was set; other sessions have ended.")
+@strawberry.type(description="The password was set; other sessions and every API token ended.")
 class PasswordChangePayload:
     subscriber: Subscriber | None = strawberry.field(default=None, description="The subscriber.")
     user_errors: list[UserError] = strawberry.field(
@@ -144,12 +145,15 @@ class AuthMutation:
     async def session_delete(self, info: Info) -> SessionDeletePayload | None:
         viewer = info.context.viewer
         assert viewer is not None and viewer.session_id is not None
-        ended = await sign_in.end_session(viewer.session_id, info.context.services.clock.now())
+        services = info.context.services
+        ended = await sign_in.end_session(viewer.session_id, services.clock.now())
         info.context.set_session_cookie("", 0)
+        await publish_quietly(services.events, viewer.subscriber_id, access.CREDENTIALS_CHANGED)
         return SessionDeletePayload(ended=ended)
 
     @mutation(
-        description="Set a permanent password; the other sessions end.", extensions=session_only()
+        description="Set a permanent password; the other sessions and every API token end.",
+        extensions=session_only(),
     )
     async def password_change(
         self,
@@ -164,6 +168,9 @@ class AuthMutation:
             new_password=input.new_password,
             now=info.context.services.clock.now(),
         )
+        # The ended sessions' and tokens' sockets close within a second.
+        events = info.context.services.events
+        await publish_quietly(events, viewer.subscriber_id, access.CREDENTIALS_CHANGED)
         return PasswordChangePayload(subscriber=await _subscriber(viewer.subscriber_id))
 
 

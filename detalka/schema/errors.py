@@ -39,6 +39,12 @@ UserErrorCode = described_enum(
         ErrorCode.IDEMPOTENCY_KEY_INVALID: "The idempotency key must be 1 to 100 characters.",
         ErrorCode.NOTHING_TO_CANCEL: "The order is past PENDING and RENDERING.",
         ErrorCode.TOO_MANY_SCHEDULES: "The subscriber already has the most schedules allowed.",
+        ErrorCode.EMAIL_NOT_ALLOWED: "An API token without account:read may send reports "
+        "only to the email on file.",
+        ErrorCode.INVALID_EXPIRY: "An API token's lifetime outside 1 day to the maximum "
+        "(365 days by default).",
+        ErrorCode.TOO_MANY_ORDERS: "The subscriber already has the most orders waiting or "
+        "rendering (10 by default); wait for one or cancel one.",
     },
 )
 
