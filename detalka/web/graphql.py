@@ -43,8 +43,8 @@ from detalka.web.auth import (
     set_session_cookie,
 )
 from detalka.web.cabinet import offline_ide_html
-from detalka.web.client_address import client_address, trusted_networks
 from detalka.web.caching import cache_headers
+from detalka.web.client_address import client_address, trusted_networks
 from detalka.web.origins import browser_origins
 from detalka.web.over_http import Exchange, Refused, negotiate, shape
 from detalka.web.sockets import TransportWsHandler

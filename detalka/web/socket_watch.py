@@ -3,8 +3,8 @@
 A revoked token, an ended session or a password change publishes ``CREDENTIALS_CHANGED`` on
 the subscriber's event channel: each of that subscriber's sockets asks the database again at
 once and closes with 4403 when its caller no longer checks out, ending every subscription on
-it within a second. A lost event (Redis away) is caught by the re-check every
-``subscription_poll_s`` seconds, and expiry by a timer set to the moment itself.
+it within a second. A lost event (Redis away) is caught by a re-check every
+2 x ``subscription_poll_s`` seconds, and expiry by a timer set to the moment itself.
 
 The same module counts each subscriber's open sockets in this process: past
 ``max_sockets_per_subscriber`` a new one is closed with 4430 (see docs/security.md: the
@@ -57,7 +57,9 @@ async def watch(websocket: WebSocket, viewer: Viewer, services: Services) -> Non
     """Close ``websocket`` (4403) as soon as ``viewer`` no longer checks out."""
     async with services.events.listen(viewer.subscriber_id) as listener:
         while True:
-            wait = services.subscription_poll_s
+            # Twice the subscriptions' own re-check: a lost event is first reported by each
+            # subscription (UNAUTHENTICATED), then the socket closes.
+            wait = 2 * services.subscription_poll_s
             if viewer.expires_at is not None:
                 left = (viewer.expires_at - services.clock.now()).total_seconds()
                 wait = min(wait, max(left, 0.0) + 0.01)
