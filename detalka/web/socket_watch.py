@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from collections.abc import MutableMapping
 from contextlib import suppress
+from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketState
 
@@ -84,7 +86,7 @@ def start(websocket: WebSocket, viewer: Viewer, services: Services, count: Socke
     websocket.scope[SCOPE_KEY] = task
 
 
-async def stop(scope: dict[str, object], count: SocketCount) -> None:
+async def stop(scope: MutableMapping[str, Any], count: SocketCount) -> None:
     subscriber_id = scope.pop(COUNTED_KEY, None)
     if isinstance(subscriber_id, int):
         count.give_back(subscriber_id)
