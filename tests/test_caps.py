@@ -3,6 +3,7 @@ of spent sign-in state (#11)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -187,3 +188,12 @@ async def test_the_purge_goes_to_the_housekeeping_queue_every_round(
     assert "purge_sign_in_state" in {m.actor_name for m in queued}
     assert QUEUES[actors.purge_sign_in_state] == "housekeeping"
     jobs.broker.close()
+
+
+async def test_orders_sent_all_at_once_cannot_pass_the_cap(no_worker: Ordering) -> None:
+    results = await asyncio.gather(
+        *(no_worker.call(CREATE, {"input": order_input()}) for _ in range(15))
+    )
+    codes = [[e["code"] for e in r["detailOrderCreate"]["userErrors"]] for r in results]
+    assert codes.count([]) == 10
+    assert codes.count(["TOO_MANY_ORDERS"]) == 5

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from detalka.adapters import metrics
@@ -264,10 +265,11 @@ async def place_order(
 
 
 async def _check_queue(subscriber_id: int, max_queued: int) -> None:
-    # The subscriber's row, locked on PostgreSQL, orders concurrent placements of one
-    # subscriber, so the count cannot be passed by sending many at once (SQLite has one
-    # writer anyway).
-    await Subscriber.select_for_update().filter(id=subscriber_id).first()
+    # A write first (it changes nothing): the subscriber's row lock on PostgreSQL, the write
+    # lock on SQLite. Concurrent placements of one subscriber queue up here, so sending many
+    # at once cannot pass the count; and SQLite never has to upgrade a read lock, which
+    # fails at once ("database is locked") instead of waiting.
+    await Subscriber.filter(id=subscriber_id).update(msisdn=F("msisdn"))
     queued = await DetailOrder.filter(
         subscriber_id=subscriber_id,
         status__in=[DetailOrderStatus.PENDING, DetailOrderStatus.RENDERING],
