@@ -313,3 +313,21 @@ async def test_a_socket_of_a_live_token_stays_open(
             headers={"Authorization": f"Bearer {second}"},
         )
         assert await _closed_code(ws, within_s=2) is None
+
+
+async def test_a_session_that_expires_closes_its_socket(db: Settings, tmp_path: Path) -> None:
+    # given a socket of a session, the re-check every half second (a setting)
+    settings = db.model_copy(update={"data_dir": tmp_path, "subscription_poll_seconds": 0.5})
+    clock = MovableClock()
+    app = create_app(settings, open_db=False, clock=clock)
+    subscriber = await make_subscriber(PASSWORD)
+    async with served(app) as address, httpx.AsyncClient(base_url=f"http://{address}") as http:
+        session = await _session(http, subscriber.msisdn)
+        async with websocket(address) as ws:
+            assert (await ws.init(session))["type"] == "connection_ack"
+            await ws.subscribe("1", FOLLOW)
+            assert await _closed_code(ws, within_s=2) is None
+            # when its twelve hours are over
+            clock.advance(hours=12, seconds=1)
+            # then the socket closes, as a revoked one does
+            assert await _closed_code(ws, within_s=5) == 4403
