@@ -12,6 +12,8 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from detalka.models import ApiToken
+from detalka.resolvers.sign_in import token_hash
 from detalka.settings import Settings
 from detalka.web.app import create_app
 from tests.live import Socket, served, websocket
@@ -197,6 +199,19 @@ async def test_a_token_may_ask_a_shorter_life_and_never_a_longer_one_than_the_ma
         )
         assert refused["apiTokenCreate"]["token"] is None
         assert refused["apiTokenCreate"]["userErrors"][0]["code"] == "INVALID_EXPIRY"
+
+
+async def test_a_token_made_before_tokens_expired_ends_a_year_after_it_was_made(
+    ordering: Ordering,
+) -> None:
+    secret = await token(ordering, "usage:read")
+    row = await ApiToken.get(token_hash=token_hash(secret))
+    now = ordering.clock.now()
+    await ApiToken.filter(id=row.id).update(expires_at=None, created_at=now - timedelta(days=364))
+    assert "errors" not in await call(ordering, secret, VIEWER)
+    await ApiToken.filter(id=row.id).update(created_at=now - timedelta(days=365, seconds=1))
+    refused = await call(ordering, secret, VIEWER)
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 async def test_a_password_change_ends_every_api_token(ordering: Ordering) -> None:

@@ -62,15 +62,15 @@ class Viewer:
         return scope in self.scopes
 
 
+LEGACY_TOKEN_TTL = timedelta(days=365)
+
+
 def _live_token(now: datetime) -> Q:
     # A token made before tokens had an expiry (expires_at null) lives the longest a new one
     # may: LEGACY_TOKEN_TTL after it was made.
     return Q(revoked_at=None) & (
         Q(expires_at__gt=now) | Q(expires_at=None, created_at__gt=now - LEGACY_TOKEN_TTL)
     )
-
-
-LEGACY_TOKEN_TTL = timedelta(days=365)
 
 
 def token_expiry(row: ApiToken) -> datetime:
