@@ -291,6 +291,9 @@ def _run_api(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port,
         log_level=settings.log_level.lower(),
         log_config=None,  # the root logger configured in main(): JSON lines
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1 by itself; the client address
+        # is web/client_address.py's, from DETALKA_TRUSTED_PROXIES only.
+        proxy_headers=False,
     )
     return 0
 

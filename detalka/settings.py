@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import tempfile
 from pathlib import Path
@@ -77,6 +78,21 @@ class Settings(BaseSettings):
     # A render's claim: renewed every third of it; a dead worker's order is taken over
     # this long after its last heartbeat.
     render_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
+    # -- access limits (#11, docs/security.md) --
+    # An API token lives this long unless apiTokenCreate asks less, never more than the max.
+    api_token_ttl_days: int = Field(default=90, ge=1, le=3650)
+    api_token_max_ttl_days: int = Field(default=365, ge=1, le=3650)
+    # Per subscriber: open WebSockets (per API process), operations per WebSocket, and
+    # orders waiting or rendering at once.
+    max_sockets_per_subscriber: int = Field(default=10, ge=1, le=1000)
+    max_subscriptions_per_socket: int = Field(default=5, ge=1, le=100)
+    max_queued_orders: int = Field(default=10, ge=1, le=1000)
+    # Per client address: captchas a minute, and failed anonymous sign-ins per 15 minutes.
+    captchas_per_minute: int = Field(default=20, ge=1, le=10000)
+    sign_in_failures_per_address: int = Field(default=30, ge=1, le=100000)
+    # Proxies whose X-Forwarded-For is believed (IPs or networks, JSON or comma-separated);
+    # unset: the client address is the TCP peer's.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
@@ -87,6 +103,23 @@ class Settings(BaseSettings):
         if text.startswith("["):
             return json.loads(text)
         return [part.strip() for part in text.split(",") if part.strip()]
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies_from_text(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # a ValueError names the bad one
+        return value
 
     @field_validator("allowed_origins")
     @classmethod
@@ -105,6 +138,8 @@ class Settings(BaseSettings):
             self.cache_url = self.events_url if shared else "memory://"
         if self.graphiql is None:
             self.graphiql = not self.is_production
+        if self.api_token_ttl_days > self.api_token_max_ttl_days:
+            raise ValueError("DETALKA_API_TOKEN_TTL_DAYS is over DETALKA_API_TOKEN_MAX_TTL_DAYS")
         return self
 
     @property

@@ -172,6 +172,7 @@ async def seeded_context(seeded: SeedReport, db: Settings) -> Context:
                 "someone@example.ru",
                 None,
                 None,
+                any_email=True,
             )
             placed = await orders.place_order(request, subscriber, SEED_NOW, 3, _refuse)
             await orders.cancel_order(subscriber.id, placed.id, SEED_NOW)

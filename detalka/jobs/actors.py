@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from detalka.jobs.runtime import current, enqueue
-from detalka.resolvers import delivery, rendering, scheduling
+from detalka.resolvers import delivery, rate_limits, rendering, scheduling
 from detalka.resolvers.orders import dispatch
 from detalka.resolvers.sign_in import send_challenge_sms
 
@@ -53,6 +53,13 @@ async def purge_expired_documents() -> None:
     purged = await rendering.purge_expired_documents(deps.storage, deps.clock.now(), deps.notify)
     if purged:
         log.info("purged %d expired documents", purged)
+
+
+async def purge_sign_in_state() -> None:
+    """Expired captchas, sessions, SMS challenges, throttles and rate counters."""
+    purged = await rate_limits.purge_sign_in_state(current().clock.now())
+    if any(purged.values()):
+        log.info("purged sign-in state: %s", purged)
 
 
 async def reap_stuck_orders() -> None:

@@ -1,7 +1,14 @@
 """Tortoise models of the whole domain (DESIGN.md section 4) and the queries over them."""
 
 from detalka.models.account import Balance, MonthlyStatement, Payment, PromisedPayment, Subscriber
-from detalka.models.auth import ApiToken, Captcha, PasswordChallenge, Session, SignInThrottle
+from detalka.models.auth import (
+    ApiToken,
+    Captcha,
+    PasswordChallenge,
+    RateCounter,
+    Session,
+    SignInThrottle,
+)
 from detalka.models.catalog import PackageAllowance, Region, Store, Tariff
 from detalka.models.orders import (
     DetailOrder,
@@ -29,6 +36,7 @@ __all__ = [
     "PasswordChallenge",
     "Payment",
     "PromisedPayment",
+    "RateCounter",
     "Region",
     "Session",
     "SignInThrottle",

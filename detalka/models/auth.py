@@ -52,6 +52,18 @@ class SignInThrottle(Model):
         table = "sign_in_throttle"
 
 
+class RateCounter(Model):
+    """Hits of one kind from one source in a fixed window, e.g. captchas from an address."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=120, unique=True)
+    hits = fields.IntField(default=0)
+    window_ends = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "rate_counter"
+
+
 class Session(Model):
     id = fields.IntField(primary_key=True)
     subscriber: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField(
@@ -82,6 +94,8 @@ class ApiToken(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
+    # Null for a token made before tokens expired: it ends a year after created_at.
+    expires_at = fields.DatetimeField(null=True)
 
     subscriber_id: int
 

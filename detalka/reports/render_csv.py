@@ -18,7 +18,7 @@ Layout: blocks of lines separated by one empty line.
 A data row never makes an empty line (a lone empty field is written as ``""``), so a reader
 may split on empty lines. Values are for machines: money ``1234.56`` (a point, two places, no
 grouping), datetimes ISO 8601 with the zone's offset, dates ISO 8601, phone numbers exactly as
-validated (``+79161234567``). Any other text that starts with ``=``, ``+``, ``-``, ``@``, a tab
+in E.164 (``+79161234567``). Any other text that starts with ``=``, ``+``, ``-``, ``@``, a tab
 or a carriage return gets a leading apostrophe, so a spreadsheet never runs it as a formula.
 """
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import BinaryIO
@@ -35,6 +36,7 @@ from detalka.reports.report import Cell, ColumnKind, Header, Progress, Report, S
 from detalka.reports.writing import RowCounter, total_kind
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_E164 = re.compile(r"\+[0-9]{7,15}")
 
 
 class _Utf8Lines:
@@ -99,8 +101,9 @@ def _field(value: Cell, kind: ColumnKind) -> str:
         return f"{value:.2f}" if kind is ColumnKind.MONEY else f"{value:f}"
     if isinstance(value, int):
         return str(value)
-    # A phone number was validated upstream (E.164, "+7..."): it stays as it is.
-    return value if kind is ColumnKind.PHONE else _neutralised(value)
+    # A phone number in E.164 ("+7...") stays as it is; anything else in a phone column (a
+    # counterparty is billing's free text: "=cmd|..." came through) is neutralised.
+    return value if kind is ColumnKind.PHONE and _E164.fullmatch(value) else _neutralised(value)
 
 
 def _neutralised(text: str) -> str:

@@ -28,6 +28,7 @@ from detalka.reports.writing import REPORT_TITLE, RowCounter, human_header, tota
 
 MAX_ROWS_PER_SHEET = 1_048_575  # Excel's 1,048,576 rows, less the column titles
 MAX_TEXT = 32_767  # characters Excel keeps in one cell
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_SHEET_TITLE = 31
 SUMMARY_TITLE = "Сводка"
 
@@ -112,8 +113,13 @@ def _styled(sheet: Sheet, text: str, font: Any) -> Any:
 def _cell(sheet: Sheet, value: Cell, kind: ColumnKind) -> Any:
     if isinstance(value, str):
         # Set the value, then the type: openpyxl reads "=..." as a formula otherwise.
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT])
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT]
+        cell = WriteOnlyCell(sheet, value=text)
         cell.data_type = "s"
+        if text.startswith(_FORMULA_STARTS):
+            # A string cell never runs, but once someone edits it Excel parses it again:
+            # quotePrefix keeps it text then too (OWASP's CSV injection, in a spreadsheet).
+            cell.quotePrefix = True
         return cell
     if isinstance(value, datetime):
         cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+
+from tortoise.expressions import Q
 
 from detalka.errors import ErrorCode, UserFacingError
 
@@ -17,6 +19,9 @@ from detalka.resolvers.sign_in import token_hash
 
 API_TOKEN_PREFIX = "dtk_"
 MAX_TOKENS = 20
+# An event on the subscriber's channel with this order id means "a session or token of this
+# subscriber ended": open sockets check their caller again at once (web/socket_watch.py).
+CREDENTIALS_CHANGED = 0
 
 
 class Scope(StrEnum):
@@ -50,36 +55,76 @@ class Viewer:
     scopes: frozenset[Scope]
     session_id: int | None = None
     api_token_id: int | None = None
+    # When the session or token stops working by itself (a socket closes then).
+    expires_at: datetime | None = None
 
     def can(self, scope: Scope) -> bool:
         return scope in self.scopes
 
 
+LEGACY_TOKEN_TTL = timedelta(days=365)
+
+
+def _live_token(now: datetime) -> Q:
+    # A token made before tokens had an expiry (expires_at null) lives the longest a new one
+    # may: LEGACY_TOKEN_TTL after it was made.
+    return Q(revoked_at=None) & (
+        Q(expires_at__gt=now) | Q(expires_at=None, created_at__gt=now - LEGACY_TOKEN_TTL)
+    )
+
+
+def token_expiry(row: ApiToken) -> datetime:
+    return row.expires_at or row.created_at + LEGACY_TOKEN_TTL
+
+
 async def authenticate(token: str, now: datetime) -> Viewer | None:
     hashed = token_hash(token)
     if token.startswith(API_TOKEN_PREFIX):
-        api_token = await ApiToken.get_or_none(token_hash=hashed, revoked_at=None)
+        api_token = await ApiToken.get_or_none(_live_token(now), token_hash=hashed)
         if api_token is None:
             return None
         await ApiToken.filter(id=api_token.id).update(last_used_at=now)
         # Stored scopes were checked when the token was made (create_api_token).
         scopes = frozenset(Scope(s) for s in api_token.scopes)
-        return Viewer(api_token.subscriber_id, scopes, api_token_id=api_token.id)
+        return Viewer(
+            api_token.subscriber_id,
+            scopes,
+            api_token_id=api_token.id,
+            expires_at=token_expiry(api_token),
+        )
     session = await Session.get_or_none(token_hash=hashed, revoked_at=None, expires_at__gt=now)
     if session is None:
         return None
-    return Viewer(session.subscriber_id, frozenset(Scope), session_id=session.id)
+    return Viewer(
+        session.subscriber_id,
+        frozenset(Scope),
+        session_id=session.id,
+        expires_at=session.expires_at,
+    )
 
 
 async def still_valid(viewer: Viewer, now: datetime) -> bool:
     """A long-lived connection asks again: was the session or token revoked, or expired?"""
     if viewer.api_token_id is not None:
-        return await ApiToken.filter(id=viewer.api_token_id, revoked_at=None).exists()
+        return await ApiToken.filter(_live_token(now), id=viewer.api_token_id).exists()
     return await Session.filter(id=viewer.session_id, revoked_at=None, expires_at__gt=now).exists()
 
 
+def checked_ttl(days: int | None, default_days: int, max_days: int) -> timedelta:
+    """How long a new token lives: ``days`` if given (1 to ``max_days``), else the default."""
+    if days is None:
+        return timedelta(days=default_days)
+    if not 1 <= days <= max_days:
+        raise UserFacingError(
+            ErrorCode.INVALID_EXPIRY,
+            f"Срок действия токена: от 1 до {max_days} дней.",
+            ("expiresInDays",),
+        )
+    return timedelta(days=days)
+
+
 async def create_api_token(
-    subscriber_id: int, name: str, scopes: Collection[Scope], now: datetime
+    subscriber_id: int, name: str, scopes: Collection[Scope], now: datetime, ttl: timedelta
 ) -> tuple[str, ApiToken]:
     name = name.strip()
     if not 1 <= len(name) <= 100:
@@ -88,7 +133,8 @@ async def create_api_token(
         )
     if not scopes:
         raise _invalid_scope()
-    if await ApiToken.filter(subscriber_id=subscriber_id, revoked_at=None).count() >= MAX_TOKENS:
+    live = ApiToken.filter(_live_token(now), subscriber_id=subscriber_id)
+    if await live.count() >= MAX_TOKENS:
         raise UserFacingError(
             ErrorCode.TOO_MANY_REQUESTS, f"Не больше {MAX_TOKENS} действующих токенов."
         )
@@ -100,6 +146,7 @@ async def create_api_token(
         prefix=token[:12],
         scopes=[str(s) for s in Scope if s in scopes],
         created_at=now,
+        expires_at=now + ttl,
     )
     return token, row
 

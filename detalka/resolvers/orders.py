@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from detalka.adapters import metrics
@@ -48,6 +49,9 @@ class OrderRequest:
     email: str | None
     store_id: int | None
     idempotency_key: str | None
+    # May the report go to an address other than the one on file? Only for a caller who
+    # may read the account (a session, a token with account:read).
+    any_email: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,24 @@ def _email(
 ) -> str | None:
     if request.delivery != DeliveryMethod.EMAIL:
         return None
-    return checked_email(request.email, subscriber.email, errors)
+    email = checked_email(request.email, subscriber.email, errors)
+    return checked_recipient(email, subscriber.email, request.any_email, errors)
+
+
+def checked_recipient(
+    email: str | None, on_file: str | None, any_email: bool, errors: list[UserFacingError]
+) -> str | None:
+    """The address, unless it is not the one on file and the caller may not choose another."""
+    if email is None or any_email or email.lower() == (on_file or "").strip().lower():
+        return email
+    errors.append(
+        UserFacingError(
+            ErrorCode.EMAIL_NOT_ALLOWED,
+            "Этот токен может отправить отчёт только на адрес, указанный в профиле.",
+            ("email",),
+        )
+    )
+    return None
 
 
 def checked_email(
@@ -180,8 +201,13 @@ async def place_order(
     now: datetime,
     horizon_years: int,
     enqueue: Enqueue,
+    max_queued: int | None = None,
 ) -> DetailOrder:
-    """Save the order, then send its message; the same idempotency key gives the same order."""
+    """Save the order, then send its message; the same idempotency key gives the same order.
+
+    With ``max_queued``, a subscriber with that many orders PENDING or RENDERING gets
+    TOO_MANY_ORDERS: one subscriber cannot fill the render queue for everyone else.
+    """
     order = await normalize(request, subscriber, now, horizon_years)
     key = request.idempotency_key
     if key is not None and not 1 <= len(key) <= 100:
@@ -201,6 +227,8 @@ async def place_order(
             return existing
     try:
         async with in_transaction():
+            if max_queued is not None:
+                await _check_queue(subscriber.id, max_queued)
             row = await DetailOrder.create(
                 subscriber_id=subscriber.id,
                 created_at=now,
@@ -234,6 +262,28 @@ async def place_order(
         return existing
     await dispatch(row, enqueue, now)
     return row
+
+
+async def _check_queue(subscriber_id: int, max_queued: int) -> None:
+    # A write first (it changes nothing): the subscriber's row lock on PostgreSQL, the write
+    # lock on SQLite. Concurrent placements of one subscriber queue up here, so sending many
+    # at once cannot pass the count; and SQLite never has to upgrade a read lock, which
+    # fails at once ("database is locked") instead of waiting.
+    await Subscriber.filter(id=subscriber_id).update(msisdn=F("msisdn"))
+    queued = await DetailOrder.filter(
+        subscriber_id=subscriber_id,
+        status__in=[DetailOrderStatus.PENDING, DetailOrderStatus.RENDERING],
+    ).count()
+    if queued >= max_queued:
+        raise Rejected(
+            [
+                UserFacingError(
+                    ErrorCode.TOO_MANY_ORDERS,
+                    f"Готовится уже {queued} заказов, это предел. Дождитесь готовности "
+                    "или отмените ненужный заказ.",
+                )
+            ]
+        )
 
 
 async def dispatch(order: DetailOrder, enqueue: Enqueue, now: datetime) -> None:

@@ -13,7 +13,7 @@ from detalka.models import DetailSchedule as DetailSchedule
 from detalka.models import Subscriber
 from detalka.models.enums import ReportFormat, ReportSection, ScheduleFrequency
 from detalka.periods import Period
-from detalka.resolvers.orders import checked_email, checked_sections
+from detalka.resolvers.orders import checked_email, checked_recipient, checked_sections
 from detalka.resolvers.scheduling import next_run, previous_period
 
 MAX_SCHEDULES = 10
@@ -25,6 +25,8 @@ class ScheduleRequest:
     format: ReportFormat
     sections: list[ReportSection] | None
     email: str | None
+    # Another address than the one on file: only for a caller who may read the account.
+    any_email: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class ScheduleChange:
     sections: list[ReportSection] | None = None
     email: str | None = None
     paused: bool | None = None
+    any_email: bool = False
 
 
 def next_period(schedule: DetailSchedule, zone: ZoneInfo) -> Period | None:
@@ -52,6 +55,7 @@ async def create_schedule(
     errors: list[UserFacingError] = []
     sections = checked_sections(request.sections, errors)
     email = checked_email(request.email, subscriber.email, errors)
+    email = checked_recipient(email, subscriber.email, request.any_email, errors)
     if await DetailSchedule.filter(subscriber_id=subscriber.id).count() >= MAX_SCHEDULES:
         errors.append(
             UserFacingError(
@@ -83,6 +87,7 @@ async def update_schedule(
     if change.email is not None:
         # An empty string is not "unchanged": it is an address that is missing.
         email = checked_email(change.email, None, errors)
+        email = checked_recipient(email, subscriber.email, change.any_email, errors)
         if email is not None:
             schedule.email = email
     if errors:

@@ -17,9 +17,10 @@ from tortoise.expressions import F
 from detalka.adapters.captchas import CaptchaChallenge, CaptchaFactory
 from detalka.adapters.sms import SmsSender
 from detalka.errors import ErrorCode, UserFacingError
-from detalka.models import Captcha, PasswordChallenge, Session, SignInThrottle, Subscriber
+from detalka.models import ApiToken, Captcha, PasswordChallenge, Session, SignInThrottle, Subscriber
 from detalka.passwords import hash_password, verify_password
 from detalka.phone import normalize_msisdn
+from detalka.resolvers import rate_limits
 from detalka.settings import Settings
 
 CAPTCHA_TTL = timedelta(minutes=5)
@@ -86,9 +87,17 @@ def _captcha_hash(settings: Settings, captcha_id: uuid.UUID, answer: str) -> str
 
 
 async def _check_captcha(
-    settings: Settings, captcha_id: str | None, answer: str | None, now: datetime
+    settings: Settings,
+    captcha_id: str | None,
+    answer: str | None,
+    now: datetime,
+    *,
+    always: bool = False,
 ) -> None:
-    if settings.captcha == "disabled":
+    """The captcha was solved (and is now spent). With the captcha disabled (development,
+    tests) nothing is asked, unless ``always``: then a live captcha must still be named,
+    its answer unchecked, so that a step that needs one keeps its cost in every mode."""
+    if settings.captcha == "disabled" and not always:
         return
     wrong = UserFacingError(
         ErrorCode.INVALID_CAPTCHA, "Символы с картинки введены неверно.", ("captchaAnswer",)
@@ -102,6 +111,8 @@ async def _check_captcha(
     spent = await Captcha.filter(id=parsed, used_at=None, expires_at__gt=now).update(used_at=now)
     if captcha is None or not spent:
         raise wrong
+    if settings.captcha == "disabled":
+        return
     if not hmac.compare_digest(captcha.answer_hash, _captcha_hash(settings, parsed, answer or "")):
         raise wrong
 
@@ -182,11 +193,42 @@ async def send_challenge_sms(challenge_id: int, sms: SmsSender, now: datetime) -
     return True
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """Where a sign-in comes from, and the captcha it brings (needed once the number has
+    had five failures in a row)."""
+
+    address: str = ""
+    captcha_id: str | None = None
+    captcha_answer: str | None = None
+
+
 async def create_session(
-    *, msisdn_text: str, password: str, region_code: str, settings: Settings, now: datetime
+    *,
+    msisdn_text: str,
+    password: str,
+    region_code: str,
+    settings: Settings,
+    now: datetime,
+    attempt: Attempt = Attempt(),
 ) -> NewSession:
+    """A session for the right number, password and region.
+
+    Failures are limited twice. Per client address: past ``sign_in_failures_per_address``
+    in 15 minutes that address is refused outright (one address guessing many numbers).
+    Per number: after five failures in a row, each attempt for 15 minutes must bring a
+    solved captcha, so guessing costs a captcha each, while the owner, who solves one, is
+    never locked out of their own number by someone else's failures.
+    """
     msisdn = parse_msisdn(msisdn_text)
-    throttle = await _reserve_attempt(msisdn, now)
+    address_key = f"sign-in-failures:{attempt.address}"
+    limit = settings.sign_in_failures_per_address
+    if await rate_limits.exhausted(address_key, limit, now):
+        raise UserFacingError(
+            ErrorCode.TOO_MANY_ATTEMPTS,
+            "Слишком много неудачных попыток входа с этого адреса. Попробуйте через 15 минут.",
+        )
+    throttle = await _reserve_attempt(msisdn, now, settings, attempt)
     subscriber = await Subscriber.get_or_none(msisdn=msisdn).select_related("home_region")
     challenge = None
     if subscriber is not None:
@@ -212,6 +254,7 @@ async def create_session(
             await SignInThrottle.filter(id=throttle.id).update(failures=0, locked_until=None)
             return await _open_session(subscriber.id, settings, now)
     await _record_failure(throttle, now)
+    await rate_limits.take(address_key, limit, rate_limits.SIGN_IN_FAILURE_WINDOW, now)
     raise INVALID_CREDENTIALS
 
 
@@ -233,8 +276,11 @@ async def _open_session(subscriber_id: int, settings: Settings, now: datetime) -
     return NewSession(token, expires_at, subscriber_id)
 
 
-async def _reserve_attempt(msisdn: str, now: datetime) -> SignInThrottle:
-    """Take one of the five attempts before checking anything; none left means locked.
+async def _reserve_attempt(
+    msisdn: str, now: datetime, settings: Settings, attempt: Attempt
+) -> SignInThrottle:
+    """Take one of the five attempts before checking anything; none left means that this
+    attempt needs a solved captcha (each captcha is single use).
 
     Taking the attempt first (a conditional increment) holds however attempts arrive:
     separate requests, aliases in one request, or concurrent connections.
@@ -251,11 +297,13 @@ async def _reserve_attempt(msisdn: str, now: datetime) -> SignInThrottle:
         id=throttle.id, failures__lt=FAILURES_BEFORE_LOCK, locked_until=None
     ).update(failures=F("failures") + 1)
     if not taken:
-        raise UserFacingError(
-            ErrorCode.TOO_MANY_ATTEMPTS,
-            "Слишком много неудачных попыток. Вход заблокирован на 15 минут, "
-            "или запросите новый пароль по SMS.",
-        )
+        if attempt.captcha_id is None:
+            raise UserFacingError(
+                ErrorCode.TOO_MANY_ATTEMPTS,
+                "Слишком много неудачных попыток. Решите капчу и попробуйте снова, "
+                "или запросите новый пароль по SMS.",
+            )
+        await _check_captcha(settings, attempt.captcha_id, attempt.captcha_answer, now, always=True)
     return throttle
 
 
@@ -272,7 +320,8 @@ async def end_session(session_id: int, now: datetime) -> bool:
 async def change_password(
     *, subscriber_id: int, session_id: int, new_password: str, now: datetime
 ) -> None:
-    """Set a permanent password; every other session of the subscriber ends."""
+    """Set a permanent password; every other session and every API token of the subscriber
+    ends (whoever changes a password after a leak wants every copy of access gone)."""
     if len(new_password) < PASSWORD_MIN:
         raise UserFacingError(
             ErrorCode.PASSWORD_TOO_SHORT,
@@ -292,3 +341,4 @@ async def change_password(
         .exclude(id=session_id)
         .update(revoked_at=now)
     )
+    await ApiToken.filter(subscriber_id=subscriber_id, revoked_at=None).update(revoked_at=now)

@@ -6,8 +6,11 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from graphql import GraphQLError
 
-from detalka.resolvers import access, account, sign_in
+from detalka.adapters.events import publish_quietly
+from detalka.errors import RequestErrorCode
+from detalka.resolvers import access, account, rate_limits, sign_in
 from detalka.schema.account import Subscriber
 from detalka.schema.context import Info
 from detalka.schema.errors import UserError
@@ -48,6 +51,14 @@ class SessionCreateInput:
     msisdn: str = strawberry.field(description="The number as typed.")
     password: str = strawberry.field(description="The permanent password or the SMS one.")
     region_code: str = strawberry.field(description="Home region of the number, e.g. `MOW`.")
+    captcha_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="From `captchaCreate`: needed after five failed sign-ins of the number "
+        "(TOO_MANY_ATTEMPTS), for 15 minutes.",
+    )
+    captcha_answer: str | None = strawberry.field(
+        default=None, description="The characters on that captcha picture."
+    )
 
 
 @strawberry.type(description="A new session, or why there is none.")
@@ -78,7 +89,7 @@ class PasswordChangeInput:
     new_password: str = strawberry.field(description="8 to 128 characters.")
 
 
-@strawberry.type(description="The password was set; other sessions have ended.")
+@strawberry.type(description="The password was set; other sessions and every API token ended.")
 class PasswordChangePayload:
     subscriber: Subscriber | None = strawberry.field(default=None, description="The subscriber.")
     user_errors: list[UserError] = strawberry.field(
@@ -88,9 +99,22 @@ class PasswordChangePayload:
 
 @strawberry.type
 class AuthMutation:
-    @strawberry.mutation(description="A new captcha picture to solve (5 minutes, single use).")
+    @strawberry.mutation(
+        description="A new captcha picture to solve (5 minutes, single use); at most 20 a "
+        "minute from one client address (THROTTLED)."
+    )
     async def captcha_create(self, info: Info) -> Captcha:
         services = info.context.services
+        settings = services.settings
+        key = f"captcha:{info.context.client_address}"
+        window = rate_limits.CAPTCHA_WINDOW
+        if not await rate_limits.take(
+            key, settings.captchas_per_minute, window, services.clock.now()
+        ):
+            raise GraphQLError(
+                "Слишком много картинок подряд. Попробуйте через минуту.",
+                extensions={"code": RequestErrorCode.THROTTLED.value},
+            )
         new = await sign_in.create_captcha(
             services.captcha, services.settings, services.clock.now()
         )
@@ -117,7 +141,10 @@ class AuthMutation:
         )
         return PasswordRequestPayload(accepted=True)
 
-    @mutation(description="Sign in; five failures in a row lock the number 15 min.")
+    @mutation(
+        description="Sign in. After five failures in a row, for 15 minutes each attempt for the "
+        "number needs a solved captcha; many failures from one address refuse it 15 minutes."
+    )
     async def session_create(
         self,
         info: Info,
@@ -130,6 +157,11 @@ class AuthMutation:
             region_code=input.region_code,
             settings=services.settings,
             now=services.clock.now(),
+            attempt=sign_in.Attempt(
+                address=info.context.client_address,
+                captcha_id=input.captcha_id,
+                captcha_answer=input.captcha_answer,
+            ),
         )
         info.context.set_session_cookie(new.token, int(services.settings.session_ttl_hours * 3600))
         # The rest of this request (the payload's fields) is read as the new session.
@@ -144,12 +176,15 @@ class AuthMutation:
     async def session_delete(self, info: Info) -> SessionDeletePayload | None:
         viewer = info.context.viewer
         assert viewer is not None and viewer.session_id is not None
-        ended = await sign_in.end_session(viewer.session_id, info.context.services.clock.now())
+        services = info.context.services
+        ended = await sign_in.end_session(viewer.session_id, services.clock.now())
         info.context.set_session_cookie("", 0)
+        await publish_quietly(services.events, viewer.subscriber_id, access.CREDENTIALS_CHANGED)
         return SessionDeletePayload(ended=ended)
 
     @mutation(
-        description="Set a permanent password; the other sessions end.", extensions=session_only()
+        description="Set a permanent password; the other sessions and every API token end.",
+        extensions=session_only(),
     )
     async def password_change(
         self,
@@ -164,6 +199,9 @@ class AuthMutation:
             new_password=input.new_password,
             now=info.context.services.clock.now(),
         )
+        # The ended sessions' and tokens' sockets close within a second.
+        events = info.context.services.events
+        await publish_quietly(events, viewer.subscriber_id, access.CREDENTIALS_CHANGED)
         return PasswordChangePayload(subscriber=await _subscriber(viewer.subscriber_id))
 
 

@@ -48,6 +48,8 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # A WebSocket handshake whose Authorization header did not check out: refused at init.
     bad_credentials: bool = False
+    # Who is calling from where, for limits per address (web/client_address.py).
+    client_address: str = ""
     # Sets the session cookie to (token, max-age seconds); ("", 0) clears it. web/ owns the
     # cookie's name and flags, since web/ is what reads it back.
     set_session_cookie: Callable[[str, int], None] = _no_cookie

@@ -19,8 +19,9 @@ UserErrorCode = described_enum(
         "API tokens); the message names it.",
         ErrorCode.SMS_UNAVAILABLE: "The SMS could not be queued; try again in a minute.",
         ErrorCode.INVALID_CREDENTIALS: "The number, password and region do not match.",
-        ErrorCode.TOO_MANY_ATTEMPTS: "Five failed sign-ins in a row: the number is locked 15 "
-        "minutes.",
+        ErrorCode.TOO_MANY_ATTEMPTS: "Five failed sign-ins of the number in a row: for 15 "
+        "minutes each attempt needs a solved captcha (`captchaId`, `captchaAnswer`); or too "
+        "many failures from this client address: wait 15 minutes.",
         ErrorCode.PASSWORD_TOO_SHORT: "The new password has fewer than 8 characters.",
         ErrorCode.PASSWORD_TOO_LONG: "The new password has more than 128 characters.",
         ErrorCode.INVALID_SCOPE: "An unknown API token scope, or none.",
@@ -39,6 +40,12 @@ UserErrorCode = described_enum(
         ErrorCode.IDEMPOTENCY_KEY_INVALID: "The idempotency key must be 1 to 100 characters.",
         ErrorCode.NOTHING_TO_CANCEL: "The order is past PENDING and RENDERING.",
         ErrorCode.TOO_MANY_SCHEDULES: "The subscriber already has the most schedules allowed.",
+        ErrorCode.EMAIL_NOT_ALLOWED: "An API token without account:read may send reports "
+        "only to the email on file.",
+        ErrorCode.INVALID_EXPIRY: "An API token's lifetime outside 1 day to the maximum "
+        "(365 days by default).",
+        ErrorCode.TOO_MANY_ORDERS: "The subscriber already has the most orders waiting or "
+        "rendering (10 by default); wait for one or cancel one.",
     },
 )
 

@@ -243,8 +243,12 @@ class DetailOrderPreview:
 
 @strawberry.type(description="The review of an order.")
 class DetailOrderPreviewPayload:
+    # Reading the normalised order (the address on file, the row estimate) is reading
+    # orders: orders:write alone gets the userErrors only.
     preview: DetailOrderPreview | None = strawberry.field(
-        default=None, description="Null when rejected."
+        default=None,
+        description="Null when rejected. Needs orders:read.",
+        extensions=needs(Scope.ORDERS_READ),
     )
     user_errors: list[UserError] = strawberry.field(
         default_factory=list, description="Every problem with the input."
@@ -253,7 +257,16 @@ class DetailOrderPreviewPayload:
 
 @strawberry.type(description="The order was accepted (or why not).")
 class DetailOrderCreatePayload:
-    order: DetailOrder | None = strawberry.field(default=None, description="The accepted order.")
+    order_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The accepted order's ID, for any token that may place it."
+    )
+    # The order carries its document's download link and the email on file: a token with
+    # orders:write alone places orders, it does not read them (#11).
+    order: DetailOrder | None = strawberry.field(
+        default=None,
+        description="The accepted order. Needs orders:read.",
+        extensions=needs(Scope.ORDERS_READ),
+    )
     user_errors: list[UserError] = strawberry.field(
         default_factory=list, description="Every problem with the input."
     )
@@ -266,13 +279,17 @@ class DetailOrderCancelInput:
 
 @strawberry.type(description="The order, canceled (or why not).")
 class DetailOrderCancelPayload:
-    order: DetailOrder | None = strawberry.field(default=None, description="The order.")
+    order: DetailOrder | None = strawberry.field(
+        default=None,
+        description="The order. Needs orders:read.",
+        extensions=needs(Scope.ORDERS_READ),
+    )
     user_errors: list[UserError] = strawberry.field(
         default_factory=list, description="Problems with the input."
     )
 
 
-def _request(input: DetailOrderInput) -> orders.OrderRequest:
+def _request(info: Info, input: DetailOrderInput) -> orders.OrderRequest:
     store_id = None if input.store_id is None else pk_of(input.store_id, "Store")
     return orders.OrderRequest(
         period_from=input.period.from_,
@@ -283,7 +300,16 @@ def _request(input: DetailOrderInput) -> orders.OrderRequest:
         email=input.email,
         store_id=store_id,
         idempotency_key=input.idempotency_key,
+        any_email=may_email_anyone(info),
     )
+
+
+def may_email_anyone(info: Info) -> bool:
+    """A report may go to an address other than the one on file only for a caller who may
+    read the account (a session, or a token with account:read): else a token that may only
+    place orders could mail the subscriber's calls to itself."""
+    viewer = info.context.viewer
+    return viewer is not None and viewer.can(Scope.ACCOUNT_READ)
 
 
 async def viewer_subscriber(info: Info) -> SubscriberRow:
@@ -309,7 +335,7 @@ class OrdersMutation:
         subscriber = await viewer_subscriber(info)
         services = info.context.services
         order, estimated = await orders.preview(
-            _request(input), subscriber, services.clock.now(), services.settings.history_years
+            _request(info, input), subscriber, services.clock.now(), services.settings.history_years
         )
         preview = DetailOrderPreview(
             period=Period.of(order.period),
@@ -334,15 +360,18 @@ class OrdersMutation:
         subscriber = await viewer_subscriber(info)
         services = info.context.services
         row = await orders.place_order(
-            _request(input),
+            _request(info, input),
             subscriber,
             services.clock.now(),
             services.settings.history_years,
             services.enqueue_render,
+            max_queued=services.settings.max_queued_orders,
         )
         await publish_quietly(services.events, subscriber.id, row.id)
         (order,) = await orders_of(info, subscriber.id, ids=[row.id])
-        return DetailOrderCreatePayload(order=order)
+        return DetailOrderCreatePayload(
+            order_id=relay.GlobalID("DetailOrder", str(row.id)), order=order
+        )
 
     @mutation(
         description="Cancel an order that is still PENDING or RENDERING.",

@@ -20,7 +20,12 @@ from detalka.schema.errors import UserError
 from detalka.schema.ids import pk_of
 from detalka.schema.mutations import mutation
 from detalka.schema.nodes import own_nodes
-from detalka.schema.orders import ReportFormat, ReportSection, viewer_subscriber
+from detalka.schema.orders import (
+    ReportFormat,
+    ReportSection,
+    may_email_anyone,
+    viewer_subscriber,
+)
 from detalka.schema.overview import Period
 from detalka.schema.permissions import needs
 
@@ -119,8 +124,15 @@ class DetailScheduleDeleteInput:
 
 @strawberry.type(description="The schedule as saved (or why not).")
 class DetailSchedulePayload:
+    schedule_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The schedule's ID, for any token that may change it."
+    )
+    # The schedule names the address the reports go to (maybe the one on file): orders:write
+    # alone sets schedules up, it does not read them (#11).
     schedule: DetailSchedule | None = strawberry.field(
-        default=None, description="Null when rejected."
+        default=None,
+        description="Null when rejected. Needs orders:read.",
+        extensions=needs(Scope.ORDERS_READ),
     )
     user_errors: list[UserError] = strawberry.field(
         default_factory=list, description="Every problem with the input."
@@ -141,6 +153,13 @@ def _schedule_id(given: relay.GlobalID) -> int:
     return pk_of(given, "DetailSchedule")
 
 
+def _payload(row: schedules.DetailSchedule, zone: str) -> DetailSchedulePayload:
+    return DetailSchedulePayload(
+        schedule_id=relay.GlobalID("DetailSchedule", str(row.id)),
+        schedule=DetailSchedule.from_row(row, zone),
+    )
+
+
 @strawberry.type
 class SchedulesMutation:
     @mutation(
@@ -159,12 +178,13 @@ class SchedulesMutation:
             format=input.format,
             sections=None if input.sections is None else list(input.sections),
             email=input.email,
+            any_email=may_email_anyone(info),
         )
         row = await schedules.create_schedule(
             subscriber, request, info.context.services.clock.now()
         )
         zone = subscriber.home_region.time_zone
-        return DetailSchedulePayload(schedule=DetailSchedule.from_row(row, zone))
+        return _payload(row, zone)
 
     @mutation(
         description="Change, pause or resume a schedule.", extensions=needs(Scope.ORDERS_WRITE)
@@ -183,12 +203,13 @@ class SchedulesMutation:
             sections=None if input.sections is None else list(input.sections),
             email=input.email,
             paused=input.paused,
+            any_email=may_email_anyone(info),
         )
         row = await schedules.update_schedule(
             subscriber, _schedule_id(input.id), change, info.context.services.clock.now()
         )
         zone = subscriber.home_region.time_zone
-        return DetailSchedulePayload(schedule=DetailSchedule.from_row(row, zone))
+        return _payload(row, zone)
 
     @mutation(
         description="Delete a schedule; reports it already ordered stay.",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 import strawberry
 from strawberry import relay
 
+from detalka.adapters.events import publish_quietly
 from detalka.resolvers import access
 from detalka.schema.context import Info
 from detalka.schema.errors import UserError
@@ -32,6 +33,9 @@ class ApiToken(relay.Node):
     created_at: datetime = strawberry.field(description="When it was made.")
     last_used_at: datetime | None = strawberry.field(description="When it was last used.")
     revoked_at: datetime | None = strawberry.field(description="When it was revoked, if it was.")
+    expires_at: datetime = strawberry.field(
+        description="When it stops working by itself; a password change ends it sooner."
+    )
 
     @classmethod
     def from_row(cls, row: ApiTokenRow) -> Self:
@@ -43,6 +47,7 @@ class ApiToken(relay.Node):
             created_at=row.created_at,
             last_used_at=row.last_used_at,
             revoked_at=row.revoked_at,
+            expires_at=access.token_expiry(row),
         )
 
     @classmethod
@@ -62,6 +67,11 @@ class ApiTokenCreateInput:
     name: str = strawberry.field(description="A name to recognise it by.")
     scopes: list[str] = strawberry.field(
         description="Any of `account:read`, `usage:read`, `orders:read`, `orders:write`."
+    )
+    expires_in_days: int | None = strawberry.field(
+        default=None,
+        description="Days it works, 1 to the server's maximum (365 by default); 90 days "
+        "(DETALKA_API_TOKEN_TTL_DAYS) when absent.",
     )
 
 
@@ -101,8 +111,12 @@ class TokensMutation:
         assert viewer is not None
         # The SDL keeps scopes as strings; here they become access.Scope or INVALID_SCOPE.
         scopes = access.parse_scopes(input.scopes)
+        settings = info.context.settings
+        ttl = access.checked_ttl(
+            input.expires_in_days, settings.api_token_ttl_days, settings.api_token_max_ttl_days
+        )
         token, row = await access.create_api_token(
-            viewer.subscriber_id, input.name, scopes, info.context.services.clock.now()
+            viewer.subscriber_id, input.name, scopes, info.context.services.clock.now(), ttl
         )
         return ApiTokenCreatePayload(token=token, api_token=ApiToken.from_row(row))
 
@@ -115,7 +129,8 @@ class TokensMutation:
         viewer = info.context.viewer
         assert viewer is not None
         token_id = pk_of(input.id, "ApiToken")
-        row = await access.revoke_api_token(
-            viewer.subscriber_id, token_id, info.context.services.clock.now()
-        )
+        services = info.context.services
+        row = await access.revoke_api_token(viewer.subscriber_id, token_id, services.clock.now())
+        # Its open sockets close within a second (web/socket_watch.py).
+        await publish_quietly(services.events, viewer.subscriber_id, access.CREDENTIALS_CHANGED)
         return ApiTokenRevokePayload(api_token=ApiToken.from_row(row))

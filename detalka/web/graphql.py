@@ -35,7 +35,7 @@ from detalka.adapters.query_store import QueryStore, query_store
 from detalka.errors import RequestErrorCode
 from detalka.schema import build_schema
 from detalka.schema.context import Context, Services
-from detalka.web import limits, persisted
+from detalka.web import limits, persisted, socket_watch
 from detalka.web.auth import (
     BadCredentials,
     StaleCookie,
@@ -45,11 +45,11 @@ from detalka.web.auth import (
 )
 from detalka.web.cabinet import offline_ide_html
 from detalka.web.caching import cache_headers
+from detalka.web.client_address import client_address, trusted_networks
 from detalka.web.origins import browser_origins
 from detalka.web.over_http import Exchange, Refused, negotiate, shape
 from detalka.web.sockets import TransportWsHandler
 
-MAX_SUBSCRIPTIONS = 5  # operations in flight per WebSocket connection
 INIT_TIMEOUT = timedelta(seconds=10)
 # Queries over GET (cacheable), mutations over POST only; subscriptions over the WebSocket.
 OPERATIONS = {"GET": {OperationType.QUERY}, "POST": {OperationType.QUERY, OperationType.MUTATION}}
@@ -83,15 +83,23 @@ class GraphQLApp(GraphQL[Context, None]):
             # The legacy graphql-ws protocol had an auth bypass: graphql-transport-ws only.
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=INIT_TIMEOUT,
-            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS,
+            max_subscriptions_per_connection=settings.max_subscriptions_per_socket,
             # The same origins as CORS: others get 403 at the handshake.
             allowed_origins=sorted(browser_origins(settings)),
         )
         self.services = services
+        self.sockets = socket_watch.SocketCount()
+        self.trusted_proxies = trusted_networks(settings.trusted_proxies)
         self.store = store or query_store(settings.cache_url, settings.persisted_queries_max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.services.settings.max_body_bytes
+        if scope["type"] == "websocket":
+            try:
+                await super().__call__(scope, limits.bounded_messages(receive, send, limit), send)
+            finally:
+                await socket_watch.stop(scope, self.sockets)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, limits.bounded_messages(receive, send, limit), send)
             return
@@ -125,7 +133,12 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
     ) -> Context:
-        context = Context(request=request, response=response, services=self.services)
+        context = Context(
+            request=request,
+            response=response,
+            services=self.services,
+            client_address=client_address(request, self.trusted_proxies),
+        )
         try:
             context.viewer = await caller_of_request(request, self.services)
         except BadCredentials:
@@ -225,6 +238,10 @@ class GraphQLApp(GraphQL[Context, None]):
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from None
         if viewer is not None:
             context.viewer = viewer
+        if context.viewer is not None and isinstance(context.request, WebSocket):
+            # Counted per subscriber (TooManySockets closes it 4430), and closed 4403 within a
+            # second of its token's revocation or its session's end.
+            socket_watch.start(context.request, context.viewer, self.services, self.sockets)
         return acknowledged
 
     async def execute_operation(

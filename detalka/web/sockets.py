@@ -17,6 +17,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
     ErrorMessage,
     Message,
     SubscribeMessage,
@@ -24,6 +25,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 
 from detalka.errors import RequestErrorCode
 from detalka.schema.context import Context
+from detalka.web.socket_watch import CLOSE_TOO_MANY_SOCKETS, TooManySockets
 
 
 class TransportWsHandler(BaseGraphQLTransportWSHandler[Context, None]):
@@ -35,6 +37,15 @@ class TransportWsHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.handle_invalid_message("Invalid subscribe message")
             return
         await super().handle_message(message)
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except TooManySockets:
+            limit = self.context.services.settings.max_sockets_per_subscriber
+            await self.websocket.close(
+                code=CLOSE_TOO_MANY_SOCKETS, reason=f"Не больше {limit} соединений на абонента."
+            )
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         limit = self.max_subscriptions_per_connection
