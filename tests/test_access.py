@@ -16,9 +16,9 @@ from detalka.models import ApiToken
 from detalka.resolvers.sign_in import token_hash
 from detalka.settings import Settings
 from detalka.web.app import create_app
-from tests.live import Socket, served, websocket
+from tests.client import Socket, served, websocket
+from tests.factories import MovableClock, make_subscriber
 from tests.ordering import PASSWORD, Ordering, order_input, working
-from tests.signin_fixtures import MovableClock, make_subscriber
 
 TOKEN_CREATE = """
 mutation($input: ApiTokenCreateInput!) {

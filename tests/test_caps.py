@@ -22,9 +22,9 @@ from detalka.models import Captcha, PasswordChallenge, RateCounter, Session, Sig
 from detalka.resolvers import rate_limits
 from detalka.settings import Settings
 from detalka.web.app import create_app
-from tests.live import served, websocket
+from tests.client import served, websocket
+from tests.factories import MovableClock
 from tests.ordering import NOW, Ordering, open_ordering, order_input, subscriber_with_history
-from tests.signin_fixtures import MovableClock
 
 CREATE = """
 mutation($input: DetailOrderInput!) {

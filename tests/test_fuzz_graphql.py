@@ -21,8 +21,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from detalka.schema import SDL_PATH
+from tests.client import free_port
 from tests.conftest import UNDER_CI, _create_postgres_database, _drop_postgres_database
-from tests.test_serve import free_port
 
 SIGN_IN = """mutation { sessionCreate(input: {msisdn: "+79001234567", password: "demo-password",
   regionCode: "MOW"}) { token } }"""

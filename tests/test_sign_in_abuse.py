@@ -15,7 +15,7 @@ from starlette.requests import HTTPConnection
 from detalka.settings import Settings
 from detalka.web.app import create_app
 from detalka.web.client_address import client_address, trusted_networks
-from tests.signin_fixtures import KnownCaptcha, MovableClock, make_subscriber
+from tests.factories import KnownCaptcha, MovableClock, make_subscriber
 
 CAPTCHA = "mutation { captchaCreate { id } }"
 SESSION_CREATE = """
