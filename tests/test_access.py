@@ -61,7 +61,7 @@ async def ordering(db: Settings, tmp_path: Path) -> AsyncIterator[Ordering]:
 
 
 async def token(ordering: Ordering, *scopes: str, **more: Any) -> str:
-    created = await ordering.call(
+    created = await ordering.data(
         TOKEN_CREATE, {"input": {"name": "бот", "scopes": list(scopes), **more}}
     )
     return str(created["apiTokenCreate"]["token"])
@@ -163,7 +163,7 @@ async def test_a_token_with_the_account_scope_or_a_session_may_email_elsewhere(
     elsewhere = order_input(delivery="EMAIL", email="accountant@example.com")
     body = await call(ordering, full, CREATE, {"input": elsewhere})
     assert body["data"]["detailOrderCreate"]["userErrors"] == []
-    by_session = await ordering.call(CREATE, {"input": elsewhere})
+    by_session = await ordering.data(CREATE, {"input": elsewhere})
     assert by_session["detailOrderCreate"]["userErrors"] == []
 
 
@@ -171,7 +171,7 @@ async def test_a_token_with_the_account_scope_or_a_session_may_email_elsewhere(
 
 
 async def test_an_api_token_works_ninety_days_by_default(ordering: Ordering) -> None:
-    created = await ordering.call(
+    created = await ordering.data(
         TOKEN_CREATE, {"input": {"name": "бот", "scopes": ["orders:read"]}}
     )
     secret = created["apiTokenCreate"]["token"]
@@ -187,13 +187,13 @@ async def test_an_api_token_works_ninety_days_by_default(ordering: Ordering) -> 
 async def test_a_token_may_ask_a_shorter_life_and_never_a_longer_one_than_the_maximum(
     ordering: Ordering,
 ) -> None:
-    week = await ordering.call(
+    week = await ordering.data(
         TOKEN_CREATE, {"input": {"name": "бот", "scopes": ["usage:read"], "expiresInDays": 7}}
     )
     expires = datetime.fromisoformat(week["apiTokenCreate"]["apiToken"]["expiresAt"])
     assert expires == ordering.clock.now() + timedelta(days=7)
     for days in (0, 366, 2**31 - 1):
-        refused = await ordering.call(
+        refused = await ordering.data(
             TOKEN_CREATE,
             {"input": {"name": "бот", "scopes": ["usage:read"], "expiresInDays": days}},
         )
@@ -219,12 +219,12 @@ async def test_a_password_change_ends_every_api_token(ordering: Ordering) -> Non
     change = (
         'mutation { passwordChange(input: {newPassword: "новый-пароль-1"}) { subscriber { id } } }'
     )
-    await ordering.call(change)
+    await ordering.data(change)
     for secret in secrets:
         refused = await call(ordering, secret, VIEWER)
         assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     # the session that changed it goes on
-    assert (await ordering.call(VIEWER))["viewer"] is not None
+    assert (await ordering.data(VIEWER))["viewer"] is not None
 
 
 # -- sockets ------------------------------------------------------------------------------

@@ -53,21 +53,21 @@ async def test_the_eleventh_order_in_the_queue_is_refused_until_one_is_done(
     # given ten orders waiting for a worker
     placed = []
     for n in range(10):
-        created = await no_worker.call(CREATE, {"input": order_input(idempotencyKey=f"k{n}")})
+        created = await no_worker.data(CREATE, {"input": order_input(idempotencyKey=f"k{n}")})
         assert created["detailOrderCreate"]["userErrors"] == []
         placed.append(created["detailOrderCreate"]["orderId"])
     # when an eleventh is placed, then it is refused, in Russian, with a code
-    refused = (await no_worker.call(CREATE, {"input": order_input()}))["detailOrderCreate"]
+    refused = (await no_worker.data(CREATE, {"input": order_input()}))["detailOrderCreate"]
     assert refused["orderId"] is None
     (error,) = refused["userErrors"]
     assert error["code"] == "TOO_MANY_ORDERS"
     assert "Готовится уже 10 заказов" in error["message"]
     # while repeating one already placed (its idempotency key) still answers with it
-    again = await no_worker.call(CREATE, {"input": order_input(idempotencyKey="k3")})
+    again = await no_worker.data(CREATE, {"input": order_input(idempotencyKey="k3")})
     assert again["detailOrderCreate"]["orderId"] == placed[3]
     # and once one is canceled there is room again
-    await no_worker.call(CANCEL, {"id": placed[0]})
-    room = await no_worker.call(CREATE, {"input": order_input()})
+    await no_worker.data(CANCEL, {"id": placed[0]})
+    room = await no_worker.data(CREATE, {"input": order_input()})
     assert room["detailOrderCreate"]["userErrors"] == []
 
 
@@ -192,7 +192,7 @@ async def test_the_purge_goes_to_the_housekeeping_queue_every_round(
 
 async def test_orders_sent_all_at_once_cannot_pass_the_cap(no_worker: Ordering) -> None:
     results = await asyncio.gather(
-        *(no_worker.call(CREATE, {"input": order_input()}) for _ in range(15))
+        *(no_worker.data(CREATE, {"input": order_input()}) for _ in range(15))
     )
     codes = [[e["code"] for e in r["detailOrderCreate"]["userErrors"]] for r in results]
     assert codes.count([]) == 10
