@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from graphql import GraphQLObjectType, get_named_type
 
+from detalka.models import Region, Store
 from detalka.resolvers.access import Scope
 from detalka.settings import Settings
 from tests import scope_walk
@@ -226,3 +227,70 @@ def _check(
                 found.append((item, (*path, str(index)) if isinstance(value, list) else path))
         values[met.path] = found
     return count
+
+
+IDS = f"""
+{{ viewer {{ id tariff {{ id }} homeRegion {{ id }} apiTokens {{ id }} detailSchedules {{ id }}
+    detailOrders(first: 10) {{ edges {{ node {{ id document {{ id }} }} }} }}
+    usage{ARGUMENTS["Subscriber.usage"]} {{ edges {{ node {{ id }} }} }}
+    payments{ARGUMENTS["Subscriber.payments"]} {{ edges {{ node {{ id }} }} }} }}
+  stores(regionCode: "MOW") {{ id }} }}
+"""
+
+
+# Public by id though no Query field lists them: a tariff is a published plan (name and fee);
+# which plan a subscriber has is Subscriber.tariff, which needs account:read.
+PUBLIC_NODES = {"Tariff"}
+
+
+def _ids_by_type(data: dict[str, Any]) -> dict[str, str]:
+    viewer = data["viewer"]
+    (order, *_) = [
+        e["node"] for e in viewer["detailOrders"]["edges"] if e["node"]["document"] is not None
+    ]
+    return {
+        "Subscriber": viewer["id"],
+        "Tariff": viewer["tariff"]["id"],
+        "Region": viewer["homeRegion"]["id"],
+        "ApiToken": viewer["apiTokens"][0]["id"],
+        "DetailSchedule": viewer["detailSchedules"][0]["id"],
+        "DetailOrder": order["id"],
+        "Document": order["document"]["id"],
+        "UsageRecord": viewer["usage"]["edges"][0]["node"]["id"],
+        "Payment": viewer["payments"]["edges"][0]["node"]["id"],
+        "Store": data["stores"][0]["id"],
+    }
+
+
+@pytest.mark.parametrize("scopes", TOKENS, ids=["+".join(s) for s in TOKENS])
+async def test_node_shows_a_token_only_the_objects_its_scopes_read(
+    ordering: Ordering, scopes: list[str]
+) -> None:
+    # given an object of every Node type, and a token with these scopes
+    await _examples(ordering)  # a schedule and an API token exist
+    if not await Store.exists(region__code="MOW"):
+        region = await Region.get(code="MOW")
+        await Store.create(region=region, name="Салон на Тверской", address="Тверская, 1")
+    ids = _ids_by_type(await ordering.call(IDS))
+    gql = scope_walk.schema()
+    node_types = [t.name for t in gql.type_map.values() if getattr(t, "interfaces", None)]
+    node_types = [n for n in node_types if "Node" in {i.name for i in gql.type_map[n].interfaces}]  # type: ignore[attr-defined]
+    assert set(node_types) == set(ids), "add an id of each Node type to IDS"
+    reach = scope_walk.query_reach(gql)
+    created = await ordering.call(TOKEN_CREATE, {"input": {"name": "nodes", "scopes": scopes}})
+    token = created["apiTokenCreate"]["token"]
+    for type_name, node_id in ids.items():
+        # when it asks for the object by id, then it gets it only if a Query path lets it
+        response = await ordering.http.post(
+            "/graphql",
+            json={
+                "query": "query($id: ID!) { node(id: $id) { id } }",
+                "variables": {"id": node_id},
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        readable = type_name in PUBLIC_NODES or any(
+            alternative <= set(scopes) for alternative in reach[type_name]
+        )
+        found = response.json()["data"]["node"]
+        assert (found is not None) == readable, (type_name, scopes, response.json())

@@ -209,17 +209,7 @@ async def place_order(
     TOO_MANY_ORDERS: one subscriber cannot fill the render queue for everyone else.
     """
     order = await normalize(request, subscriber, now, horizon_years)
-    key = request.idempotency_key
-    if key is not None and not 1 <= len(key) <= 100:
-        raise Rejected(
-            [
-                UserFacingError(
-                    ErrorCode.IDEMPOTENCY_KEY_INVALID,
-                    "Ключ идемпотентности: от 1 до 100 символов.",
-                    ("idempotencyKey",),
-                )
-            ]
-        )
+    key = _checked_key(request.idempotency_key)
     fingerprint = order.fingerprint()
     if key is not None:
         existing = await _existing(subscriber.id, key, fingerprint, now)
@@ -262,6 +252,20 @@ async def place_order(
         return existing
     await dispatch(row, enqueue, now)
     return row
+
+
+def _checked_key(key: str | None) -> str | None:
+    if key is not None and not 1 <= len(key) <= 100:
+        raise Rejected(
+            [
+                UserFacingError(
+                    ErrorCode.IDEMPOTENCY_KEY_INVALID,
+                    "Ключ идемпотентности: от 1 до 100 символов.",
+                    ("idempotencyKey",),
+                )
+            ]
+        )
+    return key
 
 
 async def _check_queue(subscriber_id: int, max_queued: int) -> None:
