@@ -115,10 +115,10 @@ async def _examples(ordering: Ordering) -> dict[str, dict[str, Any]]:
     """An input for every mutation, on objects of the subscriber's own made fresh."""
     pending = (await ordering.create(period={"from": "2026-10-01", "to": "2026-10-02"}))["order"]
     pending_id = pending["id"]
-    schedule = await ordering.call(
+    schedule = await ordering.data(
         "mutation { detailScheduleCreate(input: {frequency: WEEKLY, format: CSV}) { scheduleId } }"
     )
-    token = await ordering.call(TOKEN_CREATE, {"input": {"name": "x", "scopes": ["usage:read"]}})
+    token = await ordering.data(TOKEN_CREATE, {"input": {"name": "x", "scopes": ["usage:read"]}})
     schedule_id = schedule["detailScheduleCreate"]["scheduleId"]
     return {
         "captchaCreate": {},
@@ -168,7 +168,7 @@ async def test_a_token_reads_only_what_its_scopes_allow(
     ordering: Ordering, scopes: list[str]
 ) -> None:
     # given a token with these scopes and an input for every mutation
-    created = await ordering.call(TOKEN_CREATE, {"input": {"name": "matrix", "scopes": scopes}})
+    created = await ordering.data(TOKEN_CREATE, {"input": {"name": "matrix", "scopes": scopes}})
     token = created["apiTokenCreate"]["token"]
     gql = scope_walk.schema()
     examples = await _examples(ordering)
@@ -271,13 +271,13 @@ async def test_node_shows_a_token_only_the_objects_its_scopes_read(
     if not await Store.exists(region__code="MOW"):
         region = await Region.get(code="MOW")
         await Store.create(region=region, name="Салон на Тверской", address="Тверская, 1")
-    ids = _ids_by_type(await ordering.call(IDS))
+    ids = _ids_by_type(await ordering.data(IDS))
     gql = scope_walk.schema()
     node_types = [t.name for t in gql.type_map.values() if getattr(t, "interfaces", None)]
     node_types = [n for n in node_types if "Node" in {i.name for i in gql.type_map[n].interfaces}]  # type: ignore[attr-defined]
     assert set(node_types) == set(ids), "add an id of each Node type to IDS"
     reach = scope_walk.query_reach(gql)
-    created = await ordering.call(TOKEN_CREATE, {"input": {"name": "nodes", "scopes": scopes}})
+    created = await ordering.data(TOKEN_CREATE, {"input": {"name": "nodes", "scopes": scopes}})
     token = created["apiTokenCreate"]["token"]
     for type_name, node_id in ids.items():
         # when it asks for the object by id, then it gets it only if a Query path lets it
