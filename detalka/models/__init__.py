@@ -14,6 +14,7 @@ from detalka.models.usage import UsageDay, UsageRecord, ZoneOffset
 
 # Importing it registers the Region pre_save hook that writes a zone's offsets (SQLite).
 from detalka.models.usage_days import rebuild_usage_days, sync_zone_offsets
+from detalka.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "ApiToken",
@@ -37,6 +38,9 @@ __all__ = [
     "Tariff",
     "UsageDay",
     "UsageRecord",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "ZoneOffset",
     "rebuild_usage_days",
     "sync_zone_offsets",

@@ -39,6 +39,12 @@ UserErrorCode = described_enum(
         ErrorCode.IDEMPOTENCY_KEY_INVALID: "The idempotency key must be 1 to 100 characters.",
         ErrorCode.NOTHING_TO_CANCEL: "The order is past PENDING and RENDERING.",
         ErrorCode.TOO_MANY_SCHEDULES: "The subscriber already has the most schedules allowed.",
+        ErrorCode.INVALID_URL: "A webhook URL that is not an absolute http(s) URL of at most "
+        "2000 characters without credentials (https and a public host in production).",
+        ErrorCode.NO_EVENT_TYPES: "A webhook endpoint needs at least one event type.",
+        ErrorCode.WEBHOOK_ALREADY_DELIVERED: "The receiver already took this webhook; it is "
+        "never sent twice.",
+        ErrorCode.WEBHOOK_ENDPOINT_DISABLED: "The endpoint is disabled; enable it first.",
     },
 )
 
