@@ -45,7 +45,7 @@ def webhook_receiver(answers: list[int] | None = None, then: int = 200) -> Itera
     receiver = Receiver(answers=list(answers or []), then=then)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
             receiver.received.append(Received(self.path, headers, body))
