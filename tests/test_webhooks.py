@@ -12,12 +12,22 @@ from pathlib import Path
 from typing import Any
 
 from standardwebhooks import Webhook
+from tortoise.transactions import in_transaction
 
+from detalka.adapters.webhook_http import WebhookPoster
 from detalka.jobs import actors
 from detalka.jobs.app import Jobs
 from detalka.jobs.runtime import WorkerProcess
 from detalka.models import WebhookDelivery, WebhookEndpoint
-from detalka.resolvers.webhook_sending import MAX_ATTEMPTS, SCHEDULE
+from detalka.models.enums import WebhookEventType
+from detalka.resolvers.webhook_events import record_order_event
+from detalka.resolvers.webhook_sending import (
+    MAX_ATTEMPTS,
+    SCHEDULE,
+    Outcome,
+    WebhookSetup,
+    send_delivery,
+)
 from detalka.settings import Settings
 from tests.mail import free_port
 from tests.ordering import NOW, Ordering, open_ordering, pk_of, subscriber_with_history
@@ -258,3 +268,52 @@ def test_the_schedule_spans_about_three_days() -> None:
     total = sum(SCHEDULE, timedelta())
     assert timedelta(days=2, hours=12) <= total <= timedelta(days=3, hours=12)
     assert list(SCHEDULE) == sorted(SCHEDULE)  # backing off, never closer together
+
+
+async def test_two_workers_at_once_send_a_webhook_once(db: Settings, tmp_path: Path) -> None:
+    settings = db.model_copy(update={"data_dir": tmp_path})
+    clock = MovableClock(NOW)
+    with webhook_receiver() as receiver:
+        async with webhooking(settings, clock) as ordering:
+            # given a READY order and, registered after it, an endpoint with an event to send
+            order_id = pk_of(await ready_order(ordering))
+            created = await register(ordering, receiver.url)
+            async with in_transaction():
+                ready = WebhookEventType.DETAIL_ORDER_READY
+                assert await record_order_event(order_id, ready, clock.now()) == 1
+            delivery = await WebhookDelivery.get(endpoint_id=pk_of(created["endpoint"]["id"]))
+            # when two workers take its message at the same moment, the receiver being slow
+            receiver.delay_s = 0.5
+            setup = WebhookSetup(settings.secret_key.get_secret_value(), WebhookPoster(True))
+            outcomes = await asyncio.gather(
+                send_delivery(delivery.id, setup, clock), send_delivery(delivery.id, setup, clock)
+            )
+            # then one sent it and the other did nothing
+            assert sorted(outcomes) == sorted([Outcome.SUCCEEDED, Outcome.NOT_DUE])
+            assert len(receiver.received) == 1
+
+
+async def test_a_revoked_token_s_endpoints_hear_nothing_more(db: Settings, tmp_path: Path) -> None:
+    settings = db.model_copy(update={"data_dir": tmp_path})
+    clock = MovableClock(NOW)
+    with webhook_receiver() as receiver:
+        async with webhooking(settings, clock) as ordering:
+            # given an aggregator's token that registered an endpoint
+            session = ordering.token
+            created = await ordering.call(
+                TOKEN, {"input": {"name": "Агрегатор", "scopes": ["webhooks:write"]}}
+            )
+            ordering.token = created["apiTokenCreate"]["token"]
+            await register(ordering, receiver.url)
+            # when the subscriber revokes the token and an order becomes READY
+            ordering.token = session
+            revoke = (
+                "mutation($id: ID!) { apiTokenRevoke(input: {id: $id}) { userErrors { code } } }"
+            )
+            tokens = await ordering.call("query { viewer { apiTokens { id } } }")
+            (token,) = tokens["viewer"]["apiTokens"]
+            await ordering.call(revoke, {"id": token["id"]})
+            await ready_order(ordering)
+            # then no webhook was written or sent for it
+            assert not await WebhookDelivery.filter(endpoint__subscriber_id=ordering.subscriber.id)
+            assert receiver.received == []

@@ -27,6 +27,7 @@ class Receiver:
     answers: list[int] = field(default_factory=list)
     then: int = 200
     location: str | None = None
+    delay_s: float = 0.0  # a slow receiver: the answer waits this long
     received: list[Received] = field(default_factory=list)
 
     def answer(self) -> int:
@@ -49,6 +50,7 @@ def webhook_receiver(answers: list[int] | None = None, then: int = 200) -> Itera
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
             receiver.received.append(Received(self.path, headers, body))
+            time.sleep(receiver.delay_s)
             self.send_response(receiver.answer())
             if receiver.location:
                 self.send_header("Location", receiver.location)

@@ -20,8 +20,12 @@ from functools import lru_cache
 import httpx
 
 # A receiver answers in 10 s or the attempt counts as failed (retried later); the connect
-# alone gets 3 s. The answer's body is never read.
+# alone gets 3 s, the name lookup 3 s, the whole attempt 15 s (httpx's timeouts are per
+# read: a server dripping a byte every 9 s would hold it for ever). The answer's body is
+# never read.
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+RESOLVE_SECONDS = 3.0
+ATTEMPT_SECONDS = 15.0
 USER_AGENT = "Detalka-Webhooks/1"
 
 
@@ -49,11 +53,12 @@ def is_public(address: str) -> bool:
 async def resolve(host: str, port: int, allow_private: bool) -> list[str]:
     """Every address of ``host``, each checked; TargetRefused when one may not be reached."""
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
-        )
-    except socket.gaierror as exc:
-        raise OSError(f"cannot resolve {host}: {exc}") from exc
+        async with asyncio.timeout(RESOLVE_SECONDS):
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+            )
+    except (socket.gaierror, TimeoutError) as exc:
+        raise OSError(f"cannot resolve {host}: {exc or 'timed out'}") from exc
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not allow_private:
         for address in addresses:
@@ -74,10 +79,22 @@ class WebhookPoster:
     allow_private: bool = False
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
-        target = httpx.URL(url)
+        try:
+            async with asyncio.timeout(ATTEMPT_SECONDS):
+                return await self._post(url, body, headers)
+        except TimeoutError:
+            return Answer(error=f"no answer within {ATTEMPT_SECONDS:g} s")
+
+    async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
+        try:
+            target = httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            return Answer(error=f"invalid URL: {exc}", refused=True)
+        # The ASCII (IDNA) form: what DNS, the Host header and SNI all carry.
+        host = target.raw_host.decode("ascii")
         port = target.port or (443 if target.scheme == "https" else 80)
         try:
-            addresses = await resolve(target.host, port, self.allow_private)
+            addresses = await resolve(host, port, self.allow_private)
         except TargetRefused as exc:
             return Answer(error=str(exc), refused=True)
         except OSError as exc:
@@ -98,7 +115,7 @@ class WebhookPoster:
                         "Content-Type": "application/json",
                         "User-Agent": USER_AGENT,
                     },
-                    extensions={"sni_hostname": target.host},
+                    extensions={"sni_hostname": host},
                 )
                 try:
                     response = await client.send(request, stream=True)

@@ -19,6 +19,7 @@ from enum import StrEnum
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from detalka.adapters import metrics
 from detalka.adapters.webhook_http import Answer, WebhookPoster
 from detalka.clock import Clock
 from detalka.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -116,6 +117,7 @@ async def _record(
     if code is not None and 200 <= code < 300:
         await _settle(delivery.id, WebhookDeliveryStatus.SUCCEEDED, clock.now(), code=code)
         await WebhookEndpoint.filter(id=delivery.endpoint_id).update(failure_streak=0)
+        metrics.WEBHOOK_ATTEMPTS.labels("succeeded").inc()
         return Outcome.SUCCEEDED
     error = answer.error or f"HTTP {code}"
     log.warning("webhook delivery %s, attempt %d: %s", delivery.id, attempt, error)
@@ -131,9 +133,11 @@ async def _record(
                 last_status_code=code,
                 last_error=error[:500],
             )
+            metrics.WEBHOOK_ATTEMPTS.labels("retrying").inc()
             return Outcome.RETRYING
         await _settle(delivery.id, WebhookDeliveryStatus.FAILED, clock.now(), code, error)
         await _maybe_disable(delivery.endpoint_id, clock.now())
+    metrics.WEBHOOK_ATTEMPTS.labels("failed").inc()
     return Outcome.FAILED
 
 
@@ -164,6 +168,7 @@ async def _maybe_disable(endpoint_id: int, now: datetime) -> None:
         updated_at=now,
     )
     if disabled:
+        metrics.WEBHOOK_ATTEMPTS.labels("endpoint_disabled").inc()
         log.warning("webhook endpoint %s disabled after a streak of failures", endpoint_id)
 
 
