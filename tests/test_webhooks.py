@@ -26,6 +26,7 @@ from detalka.resolvers.webhook_sending import (
     SCHEDULE,
     Outcome,
     WebhookSetup,
+    due_deliveries,
     send_delivery,
 )
 from detalka.settings import Settings
@@ -317,3 +318,32 @@ async def test_a_revoked_token_s_endpoints_hear_nothing_more(db: Settings, tmp_p
             # then no webhook was written or sent for it
             assert not await WebhookDelivery.filter(endpoint__subscriber_id=ordering.subscriber.id)
             assert receiver.received == []
+
+
+async def test_a_webhook_whose_message_was_lost_is_sent_again_by_the_round(
+    db: Settings, tmp_path: Path
+) -> None:
+    settings = db.model_copy(update={"data_dir": tmp_path})
+    clock = MovableClock(NOW)
+    with webhook_receiver() as receiver:
+        async with webhooking(settings, clock) as ordering:
+            # given an event committed while the broker was away: no message was sent
+            order_id = pk_of(await ready_order(ordering))
+            await register(ordering, receiver.url)
+            async with in_transaction():
+                ready = WebhookEventType.DETAIL_ORDER_READY
+                await record_order_event(order_id, ready, clock.now())
+            (delivery,) = await WebhookDelivery.filter(event__order_id=order_id)
+            # when the round runs, it sends it; a message in flight is not sent again
+            # (other tests share the database: look for this delivery only)
+            assert delivery.id in await due_deliveries(clock.now())
+            assert delivery.id not in await due_deliveries(clock.now() + timedelta(seconds=30))
+            # and when that message is lost too, the round a minute later sends it again
+            assert delivery.id in await due_deliveries(clock.now() + timedelta(seconds=61))
+            # and what the round sends arrives once
+            clock.advance(seconds=61)
+            await WebhookDelivery.filter(id=delivery.id).update(enqueued_at=None)
+            await scheduler_round(ordering)
+            await receiver.wait_for(1)
+            await scheduler_round(ordering)
+            assert len(receiver.received) == 1
