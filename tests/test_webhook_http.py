@@ -3,11 +3,14 @@ redirects never followed, the original Host kept while connecting to the checked
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from detalka.adapters.webhook_http import Answer, WebhookPoster, is_public
 from detalka.resolvers.webhook_sending import retryable
 from tests.mail import free_port
+from tests.tls_certs import localhost_tls
 from tests.webhook_receiver import webhook_receiver
 
 BODY = b'{"type":"detail_order.ready"}'
@@ -87,3 +90,23 @@ def test_timeouts_and_5xx_are_retried_other_answers_are_final(answer: Answer, ag
 )
 def test_only_global_unicast_addresses_are_public(address: str, public: bool) -> None:
     assert is_public(address) is public
+
+
+async def test_https_goes_to_the_checked_address_with_the_name_in_sni_and_host(
+    tmp_path: Path,
+) -> None:
+    # given an HTTPS receiver on 127.0.0.1 whose certificate names localhost only
+    server_tls, client_tls = localhost_tls(tmp_path)
+    with webhook_receiver(tls=server_tls) as receiver:
+        # when a webhook goes to https://localhost:<port> (resolved once, then the address)
+        poster = WebhookPoster(allow_private=True, tls=client_tls)
+        answer = await poster.post(receiver.url, BODY, HEADERS)
+        # then TLS verified the certificate against the name, sent as SNI and as Host
+        assert answer.status == 200, answer.error
+        assert "localhost" in receiver.server_names
+        (request,) = receiver.received
+        assert request.headers["host"] == receiver.url.split("/")[2]
+    # and a certificate that does not name the target is refused, not ignored
+    with webhook_receiver(tls=localhost_tls(tmp_path)[0]) as stranger:
+        answer = await poster.post(stranger.url, BODY, HEADERS)
+        assert answer.status is None and stranger.received == []

@@ -4,6 +4,7 @@ answering with the status codes a test scripts and recording every request it go
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ class Receiver:
     location: str | None = None
     delay_s: float = 0.0  # a slow receiver: the answer waits this long
     received: list[Received] = field(default_factory=list)
+    server_names: list[str | None] = field(default_factory=list)  # TLS SNI seen
 
     def answer(self) -> int:
         return self.answers.pop(0) if self.answers else self.then
@@ -42,7 +44,10 @@ class Receiver:
 
 
 @contextmanager
-def webhook_receiver(answers: list[int] | None = None, then: int = 200) -> Iterator[Receiver]:
+def webhook_receiver(
+    answers: list[int] | None = None, then: int = 200, tls: ssl.SSLContext | None = None
+) -> Iterator[Receiver]:
+    """``tls``: serve HTTPS with this server context (the URL then says https://localhost)."""
     receiver = Receiver(answers=list(answers or []), then=then)
 
     class Handler(BaseHTTPRequestHandler):
@@ -61,7 +66,12 @@ def webhook_receiver(answers: list[int] | None = None, then: int = 200) -> Itera
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/detalka"
+    port = server.server_address[1]
+    receiver.url = f"http://127.0.0.1:{port}/hooks/detalka"
+    if tls is not None:
+        tls.sni_callback = lambda _socket, name, _context: receiver.server_names.append(name)
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        receiver.url = f"https://localhost:{port}/hooks/detalka"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

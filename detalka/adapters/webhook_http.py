@@ -77,6 +77,8 @@ class WebhookPoster:
     """POSTs a signed body; ``allow_private`` is for development (local receivers)."""
 
     allow_private: bool = False
+    # The trusted CAs: the system's (certifi's) unless given (a test's own CA).
+    tls: ssl.SSLContext | None = None
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
         try:
@@ -102,7 +104,10 @@ class WebhookPoster:
         host_header = target.netloc.decode("ascii")
         last = "no address"
         async with httpx.AsyncClient(
-            timeout=TIMEOUT, follow_redirects=False, trust_env=False, verify=_tls()
+            timeout=TIMEOUT,
+            follow_redirects=False,
+            trust_env=False,
+            verify=self.tls or _tls(),
         ) as client:
             for address in addresses:
                 request = client.build_request(

@@ -50,7 +50,10 @@ CLAIM = timedelta(seconds=60)
 # A message sent for a due delivery that has not run this long after was lost: sent again.
 REQUEUE_AFTER = timedelta(seconds=60)
 ROUND_LIMIT = 500
-DISABLED_REASON = "Адрес отключён: вебхуки не доходили {days} дня подряд."
+DISABLED_REASON = (
+    "Адрес отключён: вебхуки не доходили до него около трёх суток подряд. "
+    "Исправьте приёмник и включите адрес снова."
+)
 
 
 class Outcome(StrEnum):
@@ -90,7 +93,8 @@ async def send_delivery(delivery_id: int, setup: WebhookSetup, clock: Clock) -> 
         return Outcome.NOT_DUE
     endpoint = delivery.endpoint
     if not endpoint.enabled or (endpoint.api_token and endpoint.api_token.revoked_at):
-        await _settle(delivery.id, WebhookDeliveryStatus.FAILED, now, error="endpoint disabled")
+        why = "endpoint disabled" if not endpoint.enabled else "its API token was revoked"
+        await _settle(delivery.id, WebhookDeliveryStatus.FAILED, now, error=why)
         return Outcome.FAILED
     claimed = await WebhookDelivery.filter(
         Q(id=delivery.id, status=WebhookDeliveryStatus.PENDING, next_attempt_at__lte=now)
@@ -158,13 +162,12 @@ async def _settle(
 
 
 async def _maybe_disable(endpoint_id: int, now: datetime) -> None:
-    days = sum(SCHEDULE, timedelta()).days or 1
     disabled = await WebhookEndpoint.filter(
         id=endpoint_id, enabled=True, failure_streak__gte=DISABLE_STREAK
     ).update(
         enabled=False,
         disabled_at=now,
-        disabled_reason=DISABLED_REASON.format(days=days),
+        disabled_reason=DISABLED_REASON,
         updated_at=now,
     )
     if disabled:
