@@ -58,3 +58,9 @@ ENQUEUE_FAILURES = Counter(
     "Messages that could not be sent to the broker (the reaper re-sends them).",
     ["actor"],
 )
+WEBHOOK_ATTEMPTS = Counter(
+    "detalka_webhook_attempts_total",
+    "Webhook attempts by outcome (succeeded, retrying, failed) and endpoints disabled "
+    "(endpoint_disabled).",
+    ["outcome"],
+)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from detalka.jobs.runtime import current, enqueue
-from detalka.resolvers import delivery, rate_limits, rendering, scheduling
+from detalka.resolvers import delivery, rate_limits, rendering, scheduling, webhook_sending
 from detalka.resolvers.orders import dispatch
 from detalka.resolvers.sign_in import send_challenge_sms
 
@@ -73,6 +73,15 @@ async def reap_stuck_orders() -> None:
     for order_id in await delivery.deliveries_to_resend(now):
         log.warning("re-sending the email of order %s", order_id)
         await enqueue(deliver_detail_order, order_id)
+    # Webhook retries that came due, and first attempts whose message was lost.
+    for delivery_id in await webhook_sending.due_deliveries(now):
+        await enqueue(send_webhook, delivery_id)
+
+
+async def send_webhook(delivery_id: int) -> None:
+    deps = current()
+    outcome = await webhook_sending.send_delivery(delivery_id, deps.webhooks, deps.clock)
+    log.info("webhook delivery %s: %s", delivery_id, outcome)
 
 
 async def _render_later(order_id: int) -> None:

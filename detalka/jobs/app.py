@@ -14,11 +14,13 @@ from detalka.adapters.events import EventBus, event_bus
 from detalka.adapters.mailer import Mailer, mailer_for
 from detalka.adapters.sms import SmsSender, sms_sender
 from detalka.adapters.storage import Storage
+from detalka.adapters.webhook_http import WebhookPoster
 from detalka.clock import Clock, SystemClock
 from detalka.jobs import actors, probes
 from detalka.jobs.registry import register
 from detalka.jobs.runtime import ActorBody, Dependencies, make_broker, send
 from detalka.resolvers.delivery import MailSetup
+from detalka.resolvers.webhook_sending import WebhookSetup
 from detalka.settings import Settings, storage_of
 
 
@@ -57,6 +59,11 @@ class Jobs:
             events=events or event_bus(settings.events_url, settings.events_prefix),
             document_ttl=timedelta(hours=settings.document_ttl_hours),
             lease=timedelta(seconds=settings.render_lease_seconds),
+            webhooks=WebhookSetup(
+                secret_key=settings.secret_key.get_secret_value(),
+                # Local receivers in development; only public addresses in production.
+                poster=WebhookPoster(allow_private=not settings.is_production),
+            ),
         )
         register(dependencies)
         return cls(dependencies.broker, dependencies.events, storage)
@@ -81,6 +88,10 @@ class Jobs:
     @property
     def reap(self) -> dramatiq.Actor[Any, Any]:
         return self.actor(actors.reap_stuck_orders)
+
+    @property
+    def webhook(self) -> dramatiq.Actor[Any, Any]:
+        return self.actor(actors.send_webhook)
 
     async def queue_depths(self) -> dict[str, int]:
         return await asyncio.to_thread(probes.queue_depths, self.broker)

@@ -81,6 +81,14 @@ ACTORS: dict[ActorBody, dict[str, Any]] = {
         "min_backoff": 2_000,
         "time_limit": 5 * MINUTE,
     },
+    # A failed attempt is recorded and retried on the webhook schedule by the scheduler's
+    # round (next_attempt_at), not by Dramatiq; Dramatiq retries only the database away.
+    # An attempt takes 10 s at most (webhook_http.TIMEOUT).
+    actors.send_webhook: {
+        "retry_when": _transient_retry,
+        "min_backoff": 2_000,
+        "time_limit": MINUTE,
+    },
 }
 
 
@@ -96,6 +104,9 @@ QUEUES: dict[ActorBody, str] = {
     actors.purge_expired_documents: "housekeeping",
     actors.reap_stuck_orders: "housekeeping",
     actors.purge_sign_in_state: "housekeeping",
+    # Webhooks beside emails: both are outbound notifications that wait on someone else's
+    # server, never behind renders.
+    actors.send_webhook: "mail",
 }
 ALL_QUEUES = sorted(set(QUEUES.values()))
 

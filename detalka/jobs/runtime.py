@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -30,8 +30,10 @@ from detalka.adapters.sms import SmsSender
 from detalka.adapters.storage import Storage
 from detalka.clock import Clock
 from detalka.db import tortoise_config
+from detalka.resolvers import webhook_sending
 from detalka.resolvers.delivery import MailSetup
-from detalka.settings import Settings
+from detalka.resolvers.webhook_sending import WebhookSetup
+from detalka.settings import DEFAULT_SECRET, Settings
 
 log = logging.getLogger(__name__)
 ActorBody = Callable[..., Awaitable[None]]
@@ -52,10 +54,21 @@ class Dependencies:
     events: EventBus
     document_ttl: timedelta
     lease: timedelta = timedelta(seconds=30)  # of a render, renewed by its heartbeat
+    webhooks: WebhookSetup = field(default_factory=lambda: WebhookSetup(DEFAULT_SECRET))
 
     async def notify(self, subscriber_id: int, order_id: int) -> None:
-        """Told after each committed change of an order: wakes its subscribers up."""
+        """Told after each committed change of an order: wakes its subscribers up and sends
+        the webhooks that the change wrote (their outbox rows committed with it)."""
         await publish_quietly(self.events, subscriber_id, order_id)
+        await self.send_webhooks(order_id)
+
+    async def send_webhooks(self, order_id: int) -> None:
+        try:
+            unsent = await webhook_sending.unsent_for_order(order_id, self.clock.now())
+            for delivery_id in unsent:
+                await send(self.broker.get_actor("send_webhook"), delivery_id)
+        except Exception:  # the broker is away: the scheduler's round sends them
+            log.warning("could not send the webhooks of order %s", order_id, exc_info=True)
 
 
 _dependencies: ContextVar[Dependencies] = ContextVar("detalka_job_dependencies")

@@ -21,6 +21,7 @@ from detalka.models.usage import UsageDay, UsageRecord, ZoneOffset
 
 # Importing it registers the Region pre_save hook that writes a zone's offsets (SQLite).
 from detalka.models.usage_days import rebuild_usage_days, sync_zone_offsets
+from detalka.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "ApiToken",
@@ -45,6 +46,9 @@ __all__ = [
     "Tariff",
     "UsageDay",
     "UsageRecord",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "ZoneOffset",
     "rebuild_usage_days",
     "sync_zone_offsets",

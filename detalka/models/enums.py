@@ -101,3 +101,19 @@ class ReportSection(StrEnum):
 class ScheduleFrequency(StrEnum):
     WEEKLY = "WEEKLY"
     MONTHLY = "MONTHLY"
+
+
+class WebhookEventType(StrEnum):
+    """What an endpoint can hear of; the value is the payload's ``type``."""
+
+    DETAIL_ORDER_READY = "detail_order.ready"
+    DETAIL_ORDER_FAILED = "detail_order.failed"
+    DETAIL_ORDER_EXPIRED = "detail_order.expired"
+    DELIVERY_SENT = "delivery.sent"
+    DELIVERY_FAILED = "delivery.failed"
+
+
+class WebhookDeliveryStatus(StrEnum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"

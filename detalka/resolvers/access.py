@@ -31,6 +31,7 @@ class Scope(StrEnum):
     USAGE_READ = "usage:read"
     ORDERS_READ = "orders:read"
     ORDERS_WRITE = "orders:write"
+    WEBHOOKS_WRITE = "webhooks:write"
 
 
 def parse_scopes(given: Iterable[str]) -> list[Scope]:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
 
 from detalka.adapters import metrics
 from detalka.adapters.mailer import (
@@ -27,8 +28,14 @@ from detalka.adapters.mailer import (
 from detalka.adapters.storage import Storage
 from detalka.clock import Clock
 from detalka.models import DetailOrder, Document, EmailDelivery
-from detalka.models.enums import DeliveryMethod, DeliveryStatus, DetailOrderStatus
+from detalka.models.enums import (
+    DeliveryMethod,
+    DeliveryStatus,
+    DetailOrderStatus,
+    WebhookEventType,
+)
 from detalka.resolvers.orders import Notify
+from detalka.resolvers.webhook_events import record_order_event
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6  # with Dramatiq's exponential backoff from 30 s: about half an hour
@@ -149,9 +156,12 @@ async def _release(delivery_id: int, error: str) -> None:
 async def _settle(
     order: DetailOrder, status: DeliveryStatus, reason: str | None, now: datetime, notify: Notify
 ) -> None:
-    changed = await DetailOrder.filter(id=order.id, delivery_status=DeliveryStatus.PENDING).update(
-        delivery_status=status, delivery_error=reason, updated_at=now
-    )
+    async with in_transaction():  # the webhook's outbox row commits with the status
+        changed = await DetailOrder.filter(
+            id=order.id, delivery_status=DeliveryStatus.PENDING
+        ).update(delivery_status=status, delivery_error=reason, updated_at=now)
+        if changed:
+            await record_order_event(order.id, _EVENTS[status], now)
     if changed:
         await notify(order.subscriber_id, order.id)
 
@@ -161,6 +171,12 @@ async def _settle(
 # for RETRYING_GRACE, so the reaper does not add attempts to a delivery being retried.
 UNTRIED_GRACE = timedelta(seconds=30)
 RETRYING_GRACE = timedelta(hours=1)
+
+
+_EVENTS = {
+    DeliveryStatus.SENT: WebhookEventType.DELIVERY_SENT,
+    DeliveryStatus.FAILED: WebhookEventType.DELIVERY_FAILED,
+}
 
 
 async def deliveries_to_resend(now: datetime) -> list[int]:

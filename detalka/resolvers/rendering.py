@@ -24,13 +24,19 @@ from detalka.adapters.storage import Storage
 from detalka.adapters.transient import is_transient
 from detalka.clock import Clock
 from detalka.models import DetailOrder, Document
-from detalka.models.enums import DeliveryMethod, DeliveryStatus, DetailOrderStatus
+from detalka.models.enums import (
+    DeliveryMethod,
+    DeliveryStatus,
+    DetailOrderStatus,
+    WebhookEventType,
+)
 from detalka.reports.build import build_report
 from detalka.reports.formats import renderer_for
 from detalka.reports.report import Progress
 from detalka.resolvers import render_lease
 from detalka.resolvers.orders import Notify
 from detalka.resolvers.render_lease import LEASE, Claim, LeaseLost
+from detalka.resolvers.webhook_events import record_order_event
 
 log = logging.getLogger(__name__)
 FILE_TITLE = "Детализация"
@@ -102,9 +108,13 @@ async def render_order(
 
 
 async def _fail(claim: Claim, clock: Clock, reason: str) -> None:
-    await DetailOrder.filter(claim.mine()).update(
-        status=DetailOrderStatus.FAILED, failure_reason=reason, updated_at=clock.now()
-    )
+    async with in_transaction():  # the webhook's outbox row commits with FAILED
+        now = clock.now()
+        failed = await DetailOrder.filter(claim.mine()).update(
+            status=DetailOrderStatus.FAILED, failure_reason=reason, updated_at=now
+        )
+        if failed:
+            await record_order_event(claim.order.id, WebhookEventType.DETAIL_ORDER_FAILED, now)
 
 
 async def _render_claimed(
@@ -151,6 +161,7 @@ async def _render_claimed(
                 created_at=now,
                 expires_at=now + document_ttl,
             )
+            await record_order_event(order.id, WebhookEventType.DETAIL_ORDER_READY, now)
         elapsed = time.monotonic() - started
         metrics.RENDER_SECONDS.labels(str(order.format)).observe(elapsed)
         metrics.RENDER_ROWS_PER_SECOND.labels(str(order.format)).observe(rows / max(elapsed, 1e-6))
@@ -232,9 +243,13 @@ async def purge_expired_documents(
         async with in_transaction():
             taken = await Document.filter(id=document.id, deleted_at=None).update(deleted_at=now)
             if taken:
-                await DetailOrder.filter(
+                expired_now = await DetailOrder.filter(
                     id=document.order_id, status=DetailOrderStatus.READY
                 ).update(status=DetailOrderStatus.EXPIRED, updated_at=now)
+                if expired_now:
+                    await record_order_event(
+                        document.order_id, WebhookEventType.DETAIL_ORDER_EXPIRED, now
+                    )
                 purged += 1
         if taken:
             await notify(document.order.subscriber_id, document.order_id)

@@ -25,6 +25,8 @@ from detalka.schema.orders import OrdersMutation
 from detalka.schema.permissions import describe_directives
 from detalka.schema.schedules import SchedulesMutation
 from detalka.schema.tokens import TokensMutation
+from detalka.schema.webhook_mutations import WebhooksMutation
+from detalka.schema.webhooks import WebhooksQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -32,14 +34,14 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 def _query_type() -> type:
     # relay.node() mutates its field when a schema is built, so each schema needs its own.
     @strawberry.type(name="Query", description="Everything a client can read.")
-    class Query(CatalogQuery, AccountQuery, NodesQuery):
+    class Query(CatalogQuery, AccountQuery, NodesQuery, WebhooksQuery):
         node: relay.Node | None = relay.node(description="Any object by its global ID.")
 
     return Query
 
 
 @strawberry.type(name="Mutation", description="Everything a client can change.")
-class Mutation(AuthMutation, TokensMutation, OrdersMutation, SchedulesMutation):
+class Mutation(AuthMutation, TokensMutation, OrdersMutation, SchedulesMutation, WebhooksMutation):
     pass
 
 

@@ -30,7 +30,7 @@ def describe_directives(schema: strawberry.Schema) -> None:
     assert directive is not None
     directive.args["name"].description = (
         "The scope, as `apiTokenCreate` takes it: `account:read`, `usage:read`, "
-        "`orders:read` or `orders:write`."
+        "`orders:read`, `orders:write` or `webhooks:write`."
     )
 
 

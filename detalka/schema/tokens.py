@@ -28,7 +28,8 @@ class ApiToken(relay.Node):
     name: str = strawberry.field(description="The subscriber's name for it.")
     prefix: str = strawberry.field(description="First characters, to tell tokens apart.")
     scopes: list[str] = strawberry.field(
-        description="Granted: `account:read`, `usage:read`, `orders:read`, `orders:write`."
+        description="Granted: `account:read`, `usage:read`, `orders:read`, `orders:write`, "
+        "`webhooks:write`."
     )
     created_at: datetime = strawberry.field(description="When it was made.")
     last_used_at: datetime | None = strawberry.field(description="When it was last used.")
@@ -66,7 +67,8 @@ class ApiToken(relay.Node):
 class ApiTokenCreateInput:
     name: str = strawberry.field(description="A name to recognise it by.")
     scopes: list[str] = strawberry.field(
-        description="Any of `account:read`, `usage:read`, `orders:read`, `orders:write`."
+        description="Any of `account:read`, `usage:read`, `orders:read`, `orders:write`, "
+        "`webhooks:write`."
     )
     expires_in_days: int | None = strawberry.field(
         default=None,
