@@ -22,9 +22,9 @@ from detalka.resolvers.access import Viewer
 from detalka.resolvers.webhook_signing import new_salt, signing_secret
 
 MAX_ENDPOINTS = 10
-MAX_URL_LENGTH = 2000
+MAX_URL_LENGTH = 1000
 RECENT_DELIVERIES = 10
-_BAD_URL = "Укажите полный адрес вида https://example.ru/webhooks (не длиннее 2000 символов)."
+_BAD_URL = "Укажите полный адрес вида https://example.ru/webhooks (не длиннее 1000 символов)."
 
 
 def _bad_url(message: str = _BAD_URL) -> UserFacingError:

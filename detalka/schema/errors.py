@@ -47,7 +47,7 @@ UserErrorCode = described_enum(
         ErrorCode.TOO_MANY_ORDERS: "The subscriber already has the most orders waiting or "
         "rendering (10 by default); wait for one or cancel one.",
         ErrorCode.INVALID_URL: "A webhook URL that is not an absolute http(s) URL of at most "
-        "2000 characters without credentials (https and a public host in production).",
+        "1000 characters without credentials (https and a public host in production).",
         ErrorCode.NO_EVENT_TYPES: "A webhook endpoint needs at least one event type.",
         ErrorCode.WEBHOOK_ALREADY_DELIVERED: "The receiver already took this webhook; it is "
         "never sent twice.",

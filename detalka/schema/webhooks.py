@@ -137,7 +137,7 @@ def endpoint_id(given: relay.GlobalID) -> int:
 @strawberry.input(description="A new webhook endpoint.")
 class WebhookEndpointCreateInput:
     url: str = strawberry.field(
-        description="http(s) URL, up to 2000 characters; https in production."
+        description="http(s) URL, up to 1000 characters; https in production."
     )
     event_types: list[WebhookEventType] = strawberry.field(description="At least one.")  # type: ignore[valid-type]
 
