@@ -30,6 +30,7 @@ from detalka.schema.parsing import ParserCache
 from detalka.schema.permissions import describe_directives
 from detalka.schema.schedules import SchedulesMutation
 from detalka.schema.suggestions import Schema, ValidationWithoutSuggestions
+from detalka.schema.throttle import QueryCost
 from detalka.schema.tokens import TokensMutation
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
@@ -69,6 +70,9 @@ def build_schema(*, production: bool = False, plain_data: bool = True) -> strawb
         # spell the schema out, one guess at a time.
         ValidationWithoutSuggestions if production else lambda: ValidationCache(maxsize=256),
         lambda: CodedErrors(mask=production),
+        # Priced once valid, refused before it runs when too costly or over the caller's
+        # budget, and every result says what it cost (docs/aggregators.md).
+        QueryCost,
     ]
     if production:
         extensions.append(DisableIntrospection)
