@@ -82,6 +82,16 @@ class Api:
         return subscriber, str(body["data"]["sessionCreate"]["token"])
 
 
+def answer(body: dict[str, Any]) -> dict[str, Any]:
+    """An answer without its ``extensions.cost``, which every answer carries and which
+    reports the caller's budget at that moment (so two equal answers differ there)."""
+    extensions = dict(body.get("extensions") or {})
+    assert "cost" in extensions, body
+    del extensions["cost"]
+    rest = {k: v for k, v in body.items() if k != "extensions"}
+    return rest | ({"extensions": extensions} if extensions else {})
+
+
 def _headers(token: str, extra: dict[str, str] | None) -> dict[str, str]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return headers | (extra or {})

@@ -39,7 +39,7 @@ def caller_key(context: Context) -> str:
         return f"token:{viewer.api_token_id}"
     if viewer is not None and viewer.session_id is not None:
         return f"session:{viewer.session_id}"
-    client = context.request.client
+    client = getattr(context.request, "client", None)
     return f"address:{client.host if client else 'unknown'}"
 
 
