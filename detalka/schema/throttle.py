@@ -57,6 +57,8 @@ def cost_report(requested: int, actual: int, state: BucketState | None) -> dict[
 
 
 class QueryCost(SchemaExtension):
+    async_only = True  # its bucket store is async: schema.execute_sync runs without it
+
     def __init__(self) -> None:
         self._report: dict[str, Any] | None = None
 
