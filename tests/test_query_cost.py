@@ -299,3 +299,17 @@ async def test_a_websocket_result_carries_its_cost_and_is_throttled_the_same(
         assert second["payload"]["data"] is None
         assert second["payload"]["errors"][0]["extensions"]["code"] == "THROTTLED"
         assert second["payload"]["extensions"]["cost"]["requestedQueryCost"] == 40
+        assert (await socket.receive())["type"] == "complete"
+        # when the last 10 points go and a subscription asks for its 1, then it is refused
+        # in its first result, and nothing was subscribed
+        two_aliases = INTROSPECTING.split(" a2:")[0] + " }"
+        await socket.subscribe("3", two_aliases)
+        last = await socket.receive()
+        assert last["payload"]["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] == 0
+        assert (await socket.receive())["type"] == "complete"
+        await socket.subscribe("4", "subscription { detailOrderUpdated { id } }")
+        refused = await socket.receive()
+        assert refused["type"] == "next", refused
+        assert refused["payload"]["errors"][0]["extensions"]["code"] == "THROTTLED"
+        assert refused["payload"]["extensions"]["cost"]["requestedQueryCost"] == 1
+        assert (await socket.receive())["type"] == "complete"
