@@ -137,8 +137,8 @@ async def demo(seeded: SeedReport, db: Settings, tmp_path: Path) -> AsyncIterato
 
 
 def actual_of_overview(viewer: dict[str, Any]) -> int:
-    """The dashboard's actual cost by the rules: a plain list costs 1 plus its most
-    expensive item (an empty one 1), a null object nothing."""
+    """The dashboard's actual cost by the rules: an empty plain list costs its 1, one with
+    items what it was priced at, a null object nothing."""
     balances = viewer["balances"]
     return (
         1  # viewer
