@@ -181,6 +181,9 @@ async def test_extensions_cost_follows_the_model_on_the_dashboard_and_a_usage_pa
     }
 
 
+TOKEN_CREATE = """mutation { apiTokenCreate(input: {name: "aggregator", scopes: ["usage:read"]}) {
+  token
+} }"""
 FIVE_PAGES = """query($p: PeriodInput!, $n: Int) { viewer {
   a: usage(period: $p, first: $n) { edges { node { id } } }
   b: usage(period: $p, first: $n) { edges { node { id } } }
@@ -276,6 +279,13 @@ async def test_each_caller_has_a_bucket_of_its_own(tight: Api) -> None:
     # then the session's own bucket is full
     body = (await tight.post(INTROSPECTING, token=session)).json()
     assert "errors" not in body
+    assert body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] == 100 - 40
+    # and an API token the session makes has a bucket of its own too
+    made = await tight.post(TOKEN_CREATE, token=session)
+    token = made.json()["data"]["apiTokenCreate"]["token"]
+    session_left = made.json()["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"]
+    assert session_left == 100 - 40 - 10  # a mutation selecting only a scalar costs 10
+    body = (await tight.post(INTROSPECTING, token=token)).json()
     assert body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] == 100 - 40
 
 
