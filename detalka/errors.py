@@ -121,7 +121,9 @@ REQUEST_ERROR_TEXTS: dict[RequestErrorCode, str] = {
     RequestErrorCode.REQUEST_TOO_LARGE: "The body or the document is over the size limit.",
     RequestErrorCode.TIMEOUT: "The request ran out of time on the server; retry later, maybe "
     "with a smaller page or period.",
-    RequestErrorCode.THROTTLED: "Too many requests of this kind; retry after a pause.",
+    RequestErrorCode.THROTTLED: "Too many requests of this kind, or over the caller's query "
+    "cost budget: wait `extensions.retryAfter` seconds (HTTP 429 and `Retry-After` under "
+    "application/graphql-response+json), then retry.",
     RequestErrorCode.TOO_MANY_SUBSCRIPTIONS: "A WebSocket already runs the most operations it "
     "may (5); complete one first or open another connection.",
     RequestErrorCode.PERSISTED_QUERY_NOT_FOUND: "The server does not know this "

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=2**20, ge=2**12, le=2**26)
     # A query or mutation over HTTP still running after this long answers TIMEOUT.
     request_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # Query cost (docs/aggregators.md): an operation costing more is refused before it runs;
+    # each caller (API token, session, or client address) has a bucket of COST_BUDGET points
+    # refilled at COST_RESTORE_RATE a second, shared by every API process through CACHE_URL.
+    query_cost_max: int = Field(default=1000, ge=1, le=1_000_000)
+    cost_budget: int = Field(default=1000, ge=1, le=1_000_000)
+    cost_restore_rate: float = Field(default=50.0, gt=0, le=1_000_000)
     # A live subscription re-reads the database this often when no event woke it.
     subscription_poll_seconds: float = Field(default=15.0, gt=0, le=300)
     # A render's claim: renewed every third of it; a dead worker's order is taken over
@@ -181,6 +187,11 @@ class Settings(BaseSettings):
             _check_scheme("DETALKA_SMTP_URL", self.smtp_url, SMTP_SCHEMES)
         if self.sms_gateway_url:
             _check_scheme("DETALKA_SMS_GATEWAY_URL", self.sms_gateway_url, HTTP_SCHEMES)
+        if self.query_cost_max > self.cost_budget:
+            raise ConfigError(
+                "DETALKA_QUERY_COST_MAX: over DETALKA_COST_BUDGET, so a query under the maximum "
+                "could never fit in a full budget"
+            )
         if self.is_production:
             self._check_production()
         _check_writable(self.data_dir)

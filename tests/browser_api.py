@@ -47,6 +47,16 @@ class Api(GraphQL):
         return subscriber, str(body["data"]["sessionCreate"]["token"])
 
 
+def answer(body: dict[str, Any]) -> dict[str, Any]:
+    """An answer without its ``extensions.cost``, which every answer carries and which
+    reports the caller's budget at that moment (so two equal answers differ there)."""
+    extensions = dict(body.get("extensions") or {})
+    assert "cost" in extensions, body
+    del extensions["cost"]
+    rest = {k: v for k, v in body.items() if k != "extensions"}
+    return rest | ({"extensions": extensions} if extensions else {})
+
+
 @asynccontextmanager
 async def serving(settings: Settings, data_dir: Path) -> AsyncIterator[Api]:
     """The app on a free loopback port, on the database the test already holds open."""

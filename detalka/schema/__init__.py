@@ -24,6 +24,7 @@ from detalka.schema.nodes import NodesQuery
 from detalka.schema.orders import OrdersMutation
 from detalka.schema.permissions import describe_directives
 from detalka.schema.schedules import SchedulesMutation
+from detalka.schema.throttle import QueryCost
 from detalka.schema.tokens import TokensMutation
 from detalka.schema.webhook_mutations import WebhooksMutation
 from detalka.schema.webhooks import WebhooksQuery
@@ -60,6 +61,9 @@ def build_schema(*, production: bool = False, plain_data: bool = True) -> strawb
     extensions: list[Any] = [
         lambda: CachedValidation(hide_suggestions=production),
         lambda: CodedErrors(mask=production),
+        # Priced once valid, refused before it runs when too costly or over the caller's
+        # budget, and every result says what it cost (docs/aggregators.md).
+        QueryCost,
     ]
     if production:
         extensions.append(DisableIntrospection)

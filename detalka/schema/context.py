@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
+from detalka.adapters.budget import Budget, MemoryBudget
 from detalka.adapters.captchas import CaptchaFactory
 from detalka.adapters.events import EventBus
 from detalka.clock import Clock
@@ -32,6 +33,8 @@ class Services:
     events: EventBus
     # A subscription re-reads the database this often even without events (a lost one).
     subscription_poll_s: float = 15.0
+    # Every caller's bucket of query cost (memory, or Redis shared by the API processes).
+    budget: Budget = field(default_factory=MemoryBudget)
 
 
 def _no_cookie(token: str, max_age: int) -> None:

@@ -12,15 +12,23 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionContext
 
 from detalka.schema.error_codes import log_errors
 
 
 class Schema(strawberry.Schema):
-    """A strawberry schema whose execution can leave suggestions out of its errors."""
+    """A strawberry schema whose execution can leave suggestions out of its errors, and
+    whose synchronous execution (tests, tooling; never a request) leaves out the extensions
+    that must await (``async_only``: the query cost's bucket store), which strawberry
+    would otherwise refuse to run at all."""
 
     hide_suggestions = False
+
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        extensions = super().get_extensions(sync=sync)
+        return [e for e in extensions if not (sync and getattr(e, "async_only", False))]
 
     def _get_custom_context_kwargs(
         self, operation_extensions: dict[str, Any] | None = None, *, sync: bool = False

@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 from tortoise.contrib.starlette import RegisterTortoise
 
+from detalka.adapters.budget import budget_for
 from detalka.adapters.captchas import CaptchaFactory, ImageCaptchaFactory
 from detalka.adapters.sms import SmsSender
 from detalka.clock import Clock, SystemClock
@@ -50,6 +51,8 @@ def create_app(
         enqueue_sms=jobs.enqueue_sms,
         events=jobs.events,
         subscription_poll_s=settings.subscription_poll_seconds,
+        # Shared by every API process when CACHE_URL is Redis (the persisted queries' store).
+        budget=budget_for(settings.cache_url),
     )
     embedded = urlsplit(settings.broker_url).scheme == "memory"
     graphql = GraphQLApp(services)
@@ -68,6 +71,7 @@ def create_app(
                 housekeeping = asyncio.create_task(_housekeeping(jobs))
                 stack.callback(housekeeping.cancel)
             stack.push_async_callback(graphql.store.close)
+            stack.push_async_callback(services.budget.close)
             yield
 
     return Starlette(

@@ -152,4 +152,8 @@ def shape(response: dict[str, Any], errors: list[GraphQLError], exchange: Exchan
         error.setdefault("extensions", {}).setdefault("code", "INTERNAL_SERVER_ERROR")
     if is_request_error(response.get("data"), errors):
         response.pop("data", None)
-        exchange.status = exchange.status_of(response["errors"][0]["extensions"]["code"])
+        first = response["errors"][0]["extensions"]
+        exchange.status = exchange.status_of(first["code"])
+        if first["code"] == RequestErrorCode.THROTTLED and "retryAfter" in first:
+            # Over the cost budget (schema/throttle.py): when to come back, in whole seconds.
+            exchange.headers["Retry-After"] = str(first["retryAfter"])
