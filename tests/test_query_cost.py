@@ -19,9 +19,9 @@ from detalka.seed import SeedReport
 from detalka.settings import ConfigError, Settings
 from detalka.web.app import create_app
 from tests.browser_api import GRAPHQL_RESPONSE, Api, serving
+from tests.client import served, websocket
 from tests.conftest import SEED_NOW, make_settings
-from tests.live import served, websocket
-from tests.signin_fixtures import MovableClock
+from tests.factories import MovableClock
 
 DOCUMENTS = Path(__file__).parents[1] / "detalka" / "web" / "static" / "app" / "graphql"
 DEMO_SIGN_IN = """mutation { sessionCreate(input: {msisdn: "+79001234567",
