@@ -26,10 +26,12 @@ USAGE_FIELDS = [
     "volume_kb",
     "quantity",
     "zone",
+    "roaming",
     "description",
     "cost",
     "charged_from",
     "package_units",
+    "from_package",
 ]
 
 
