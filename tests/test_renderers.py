@@ -17,6 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from detalka.models.enums import ReportFormat, ReportSection
+from detalka.reports import render_csv
 from detalka.reports.formats import renderer_for
 from detalka.reports.render_csv import CsvRenderer
 from detalka.reports.render_html import HtmlRenderer
@@ -535,3 +536,32 @@ async def test_pdf_turns_to_landscape_when_a_section_has_many_columns() -> None:
     page = PdfReader(io.BytesIO(data)).pages[0]
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (842, 595)
     assert "31.10.2026 23:30:00" in pdf_text(data)
+
+
+CSV_VALUES = [
+    None,
+    "",
+    "text",
+    "=SUM(A1)",
+    "+79161234567",
+    "-1",
+    "@x",
+    0,
+    -42,
+    1234567,
+    Decimal("0"),
+    Decimal("-12.5"),
+    Decimal("1234.56"),
+    datetime(2026, 10, 3, 9, 15, 0, 250_000, tzinfo=ZoneInfo("Europe/Moscow")),
+    datetime(2026, 10, 3, 9, 15),
+    date(2026, 10, 3),
+]
+
+
+@pytest.mark.parametrize("kind", list(ColumnKind))
+def test_csv_column_writers_write_every_value_as_the_general_field_writer(
+    kind: ColumnKind,
+) -> None:
+    # the per-column writers chosen once per section write what _field writes, whatever comes
+    for value in CSV_VALUES:
+        assert render_csv._FIELDS[kind](value) == render_csv._field(value, kind), (kind, value)

@@ -14,10 +14,11 @@ strawberry's own ``resolve_id`` and ``resolve_typename``: the global id is built
 ``NodeID`` attribute as ``Node._id`` builds it, so connections of nodes take the shortcut too
 (before, every page of 100 usage records went the general way for the sake of its ids).
 For such a selection it compiles, once per request and selection, a small plan (response
-key, strawberry's own resolver for the field, completion) and runs it for every object: the same resolver and the same ``coerce_output_value`` as
-the general path, so the response is identical. Anything unusual (a null in a non-null
-position, an unexpected type, an exception) makes it give up on that object and run the
-general path, which reports the error in its usual place. Nothing in the schema changes.
+key, strawberry's own resolver for the field, completion) and runs it for every object: the
+same resolver and the same ``coerce_output_value`` as the general path, so the response is
+identical. Anything unusual (a null in a non-null position, an unexpected type, an
+exception) makes it give up on that object and run the general path, which reports the error
+in its usual place. Nothing in the schema changes.
 """
 
 from __future__ import annotations
