@@ -7,6 +7,7 @@ from detalka.models.account import Subscriber
 
 
 class Captcha(Model):
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
     id = fields.UUIDField(primary_key=True)
     answer_hash = fields.CharField(max_length=64)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -19,6 +20,8 @@ class Captcha(Model):
 
 class PasswordChallenge(Model):
     """A one-time password sent by SMS. Kept for unknown numbers too (rate limits)."""
+
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
 
     id = fields.IntField(primary_key=True)
     msisdn = fields.CharField(max_length=16)
@@ -43,6 +46,8 @@ class PasswordChallenge(Model):
 class SignInThrottle(Model):
     """Failed sign-ins in a row per number, known or not, so that a lock tells nothing."""
 
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
+
     id = fields.IntField(primary_key=True)
     msisdn = fields.CharField(max_length=16, unique=True)
     failures = fields.IntField(default=0)
@@ -53,6 +58,7 @@ class SignInThrottle(Model):
 
 
 class Session(Model):
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
     id = fields.IntField(primary_key=True)
     subscriber: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField(
         "detalka.Subscriber", related_name="sessions", on_delete=fields.CASCADE
@@ -70,6 +76,8 @@ class Session(Model):
 
 class ApiToken(Model):
     """A named, scoped token for aggregators, the token itself is shown once."""
+
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
 
     id = fields.IntField(primary_key=True)
     subscriber: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField(
