@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import re
+import zipfile
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,7 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from detalka.models.enums import ReportFormat, ReportSection
-from detalka.reports import render_csv
+from detalka.reports import render_csv, render_xlsx
 from detalka.reports.formats import renderer_for
 from detalka.reports.render_csv import CsvRenderer
 from detalka.reports.render_html import HtmlRenderer
@@ -565,3 +566,37 @@ def test_csv_column_writers_write_every_value_as_the_general_field_writer(
     # the per-column writers chosen once per section write what _field writes, whatever comes
     for value in CSV_VALUES:
         assert render_csv._FIELDS[kind](value) == render_csv._field(value, kind), (kind, value)
+
+
+XLSX_VALUES: list[Cell] = [
+    "text",
+    "",
+    "=SUM(A1)",
+    "#N/A",
+    "#hash",
+    "+79161234567",
+    "bad\x01char",
+    0,
+    42,
+    -7,
+    Decimal("12.50"),
+    datetime(2026, 10, 3, 9, 15, tzinfo=MOSCOW),
+    date(2026, 10, 3),
+    None,
+]
+
+
+@pytest.mark.parametrize("kind", list(ColumnKind))
+def test_xlsx_plain_data_cells_write_the_same_xml_as_cell_objects(kind: ColumnKind) -> None:
+    # given one sheet of cell objects and one of what the table rows append
+    workbook = openpyxl.Workbook(write_only=True)
+    objects, plain = workbook.create_sheet("a"), workbook.create_sheet("b")
+    for value in XLSX_VALUES:
+        objects.append([render_xlsx._cell(objects, value, kind)])
+        plain.append([render_xlsx._data_cell(plain, value, kind)])
+    out = io.BytesIO()
+    workbook.save(out)
+    # then both sheets are the same XML
+    with zipfile.ZipFile(out) as files:
+        first, second = (files.read(f"xl/worksheets/sheet{n}.xml") for n in (1, 2))
+    assert first == second
