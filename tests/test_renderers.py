@@ -600,3 +600,27 @@ def test_xlsx_plain_data_cells_write_the_same_xml_as_cell_objects(kind: ColumnKi
     with zipfile.ZipFile(out) as files:
         first, second = (files.read(f"xl/worksheets/sheet{n}.xml") for n in (1, 2))
     assert first == second
+
+
+def test_xlsx_table_rows_with_reused_cells_write_the_same_xml_as_fresh_cells() -> None:
+    # given a section of every column kind and rows of varied values, nulls included
+    kinds = list(ColumnKind)
+    section = Section(ReportSection.CALLS, "t", [Column(k.value, k) for k in kinds], OnceRows([]))
+    rows: list[tuple[Cell, ...]] = [
+        tuple(XLSX_VALUES[(n + i) % len(XLSX_VALUES)] for i in range(len(kinds)))
+        for n in range(3 * len(XLSX_VALUES))
+    ]
+    workbook = openpyxl.Workbook(write_only=True)
+    fresh, reused = workbook.create_sheet("a"), workbook.create_sheet("b")
+    cells = render_xlsx._TableCells(reused, section)
+    # when one sheet gets fresh cells and the other the renderer's reused ones
+    for row in rows:
+        fresh.append([render_xlsx._cell(fresh, v, k) for v, k in zip(row, kinds, strict=True)])
+        reused.append(cells.of(row))
+    out = io.BytesIO()
+    workbook.save(out)
+    # then both sheets are the same XML
+    with zipfile.ZipFile(out) as files:
+        first, second = (files.read(f"xl/worksheets/sheet{n}.xml") for n in (1, 2))
+    assert first == second
+    assert b"<f>" not in second
