@@ -23,7 +23,7 @@ from bench.suite import Measure, print_measures
 GROUPS = ("reports", "dashboard", "scaling", "restart")
 
 
-def _plan(full: bool) -> dict[str, Callable[[], list[Measure]]]:
+def _plan(full: bool, rows: int, repeats: int) -> dict[str, Callable[[], list[Measure]]]:
     from bench import dashboard, reports, restart, scaling
 
     def report_measures() -> list[Measure]:
@@ -32,17 +32,16 @@ def _plan(full: bool) -> dict[str, Callable[[], list[Measure]]]:
         # PostgreSQL: the formats whose cost is mostly the read; XLSX and PDF are the
         # libraries' per-cell work, the same on either database.
         return reports.measure(
-            100_000, 2, "sqlite", ["CSV", "HTML", "XLSX", "PDF"]
-        ) + reports.measure(100_000, 2, "postgres", ["CSV", "HTML"])
+            rows, repeats, "sqlite", ["CSV", "HTML", "XLSX", "PDF"]
+        ) + reports.measure(rows, repeats, "postgres", ["CSV", "HTML"])
 
     backends = ["sqlite", "postgres"] if full else ["sqlite"]
+    rounds = 2 + repeats if full else 1
     return {
         "reports": report_measures,
-        "dashboard": lambda: [
-            m for b in backends for m in dashboard.measure(b, 5 if full else 1, not full)
-        ],
-        "scaling": lambda: scaling.measure(3 if full else 1, 15 if full else 3),
-        "restart": lambda: restart.measure(5 if full else 1),
+        "dashboard": lambda: [m for b in backends for m in dashboard.measure(b, rounds, not full)],
+        "scaling": lambda: scaling.measure(repeats if full else 1, 10 if full else 3),
+        "restart": lambda: restart.measure(2 + repeats if full else 1),
     }
 
 
@@ -52,6 +51,8 @@ def main() -> None:
     mode.add_argument("--quick", action="store_true")
     mode.add_argument("--full", action="store_true")
     parser.add_argument("--only", nargs="+", choices=GROUPS)
+    parser.add_argument("--rows", type=int, default=100_000, help="report rows (full run)")
+    parser.add_argument("--repeats", type=int, default=2, help="rounds per contender (full run)")
     args = parser.parse_args()
     # Starting API processes under load takes a minute or two: scaling only in the full run.
     groups = args.only or (list(GROUPS) if args.full else [g for g in GROUPS if g != "scaling"])
@@ -62,12 +63,14 @@ def main() -> None:
         f" load average {load}",
         flush=True,
     )
-    plan = _plan(args.full)
+    plan = _plan(args.full, args.rows, args.repeats)
     measures: list[Measure] = []
     started = time.perf_counter()
     for group in groups:
         print(f"-- {group}", file=sys.stderr, flush=True)
-        measures += plan[group]()
+        done = plan[group]()
+        print_measures(done, file=sys.stderr)  # as it goes, in case a later group fails
+        measures += done
     print_measures(measures)
     print(
         f"{len(measures)} measures in {time.perf_counter() - started:.0f} s; load average now"

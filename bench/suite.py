@@ -95,7 +95,7 @@ def run_child(module: str, *args: str, timeout: float = 1800) -> dict[str, Any]:
     return result
 
 
-def print_measures(measures: Sequence[Measure]) -> None:
-    print(HEADER)
+def print_measures(measures: Sequence[Measure], file: Any = None) -> None:
+    print(HEADER, file=file)
     for m in measures:
-        print(m.line(), flush=True)
+        print(m.line(), file=file, flush=True)
