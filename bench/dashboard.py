@@ -147,10 +147,12 @@ async def _compare(
 
 async def _run(settings: Any, url: str, rounds: int, quick: bool) -> list[Measure]:
     from tortoise import connections
+    from tortoise.backends.base.executor import EXECUTOR_CACHE
 
     from detalka.db import apply_migrations, open_database
     from detalka.web.app import create_app
 
+    EXECUTOR_CACHE.clear()  # cached by connection name: one backend's SQL for the other
     await apply_migrations(settings)
     ctx = await open_database(settings)
     try:
