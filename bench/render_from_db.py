@@ -47,8 +47,13 @@ def _settings(data_dir: Path, database_url: str) -> Settings:
 
 async def prepare(settings: Settings, rows: int) -> int:
     """A migrated database with one subscriber and ``rows`` calls in October."""
+    from tortoise.backends.base.executor import EXECUTOR_CACHE
+
     from detalka.models import Balance, Region, Subscriber, Tariff, UsageRecord
 
+    # Tortoise caches insert SQL by connection name: a second backend in this process ("default"
+    # again) would get the first one's.
+    EXECUTOR_CACHE.clear()
     await apply_migrations(settings)
     ctx = await open_database(settings)
     try:

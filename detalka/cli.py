@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -14,6 +15,8 @@ from detalka.db import apply_migrations, database
 from detalka.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
     from detalka.jobs.app import Jobs
 
 DEMO_LOGIN = ("+79001234567", "MOW", "demo-password")
@@ -50,8 +53,14 @@ def _parser() -> argparse.ArgumentParser:
     _add_listen_options(serve)
     serve.set_defaults(command=cmd_serve)
 
-    api = sub.add_parser("api", help="distributed mode: run one API process")
+    api = sub.add_parser("api", help="distributed mode: run the API (N processes on one port)")
     _add_listen_options(api)
+    api.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="API processes sharing the port (uvicorn workers); one API process is CPU-bound",
+    )
     api.set_defaults(command=cmd_api)
 
     _add_worker_parser(sub)
@@ -285,6 +294,21 @@ def _run_api(settings: Settings, args: argparse.Namespace) -> int:
     from detalka.web.app import create_app
 
     settings = with_listen_url(settings, args.host, args.port)
+    workers = getattr(args, "workers", 1)
+    if workers > 1:
+        # Each worker is a fresh interpreter that builds its own app (and database context)
+        # from the environment: hand the listen URL over through it.
+        os.environ.setdefault("DETALKA_PUBLIC_URL", settings.public_url or "")
+        uvicorn.run(
+            "detalka.cli:app_from_environment",
+            factory=True,
+            workers=workers,
+            host=args.host,
+            port=args.port,
+            log_level=settings.log_level.lower(),
+            log_config=None,
+        )
+        return 0
     uvicorn.run(
         create_app(settings),
         host=args.host,
@@ -296,6 +320,16 @@ def _run_api(settings: Settings, args: argparse.Namespace) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+def app_from_environment() -> Starlette:
+    """The app of one ``detalka api --workers N`` process, which uvicorn builds by name."""
+    from detalka.adapters.logs import configure_logging
+    from detalka.web.app import create_app
+
+    settings = load_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_format == "json")
+    return create_app(settings)
 
 
 def with_listen_url(settings: Settings, host: str, port: int) -> Settings:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import strawberry
+from strawberry import relay
 
 from detalka.adapters.captchas import ImageCaptchaFactory
 from detalka.adapters.events import MemoryBus
@@ -17,7 +18,7 @@ from detalka.resolvers import account, order_views, orders
 from detalka.resolvers.access import Scope, Viewer
 from detalka.schema import build_schema
 from detalka.schema.context import Context, Services
-from detalka.schema.execution import PlainDataExecutor
+from detalka.schema.execution import PlainDataExecutor, _global_id_resolver
 from detalka.seed import SeedReport
 from detalka.settings import Settings
 from tests.conftest import SEED_NOW
@@ -77,6 +78,61 @@ QUERIES = [
 ]
 
 
+@strawberry.type
+class Fruit(relay.Node):
+    code: relay.NodeID[str]
+    name: str
+
+
+@strawberry.type
+class Renamed(relay.Node):
+    code: relay.NodeID[str]
+    name: str
+
+    @classmethod
+    def resolve_id(cls, root: Renamed, *, info: strawberry.Info) -> str:
+        return f"x-{root.code}"
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field
+    def fruits(self) -> list[Fruit]:
+        return [Fruit(code=str(i), name=f"fruit {i}") for i in range(3)]
+
+    @strawberry.field
+    def renamed(self) -> list[Renamed]:
+        return [Renamed(code=str(i), name=f"renamed {i}") for i in range(3)]
+
+
+NODE_QUERIES = [
+    "{ fruits { id name } renamed { id name } }",
+    "{ fruits { ... on Node { id } name } renamed { __typename id } }",
+]
+
+
+@pytest.mark.parametrize("query", NODE_QUERIES)
+async def test_the_shortcut_gives_relay_ids_like_the_general_path(query: str) -> None:
+    general = await strawberry.Schema(NodeQuery).execute(query)
+    plain = await strawberry.Schema(NodeQuery, execution_context_class=PlainDataExecutor).execute(
+        query
+    )
+    assert general.errors is None and plain.errors is None
+    assert plain.data == general.data
+
+
+def test_a_node_id_is_plain_unless_its_type_resolves_ids_its_own_way() -> None:
+    # given a schema with a node of strawberry's own ids and one that overrides resolve_id
+    schema = strawberry.Schema(NodeQuery)._schema
+    fruit, renamed = schema.type_map["Fruit"], schema.type_map["Renamed"]
+    # then the first one's id is computed without its resolver, the second one's is not
+    resolve = _global_id_resolver(fruit, fruit.fields["id"])  # type: ignore[arg-type]
+    assert resolve is not None
+    assert resolve(Fruit(code="7", name="x"), None) == relay.GlobalID("Fruit", "7")
+    assert _global_id_resolver(renamed, renamed.fields["id"]) is None  # type: ignore[arg-type]
+    assert _global_id_resolver(fruit, fruit.fields["name"]) is None  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("query", QUERIES)
 async def test_the_shortcut_answers_like_the_general_path(query: str) -> None:
     variables: dict[str, Any] = {"s": True}
@@ -101,6 +157,11 @@ EXPENSES = f"""query($p: PeriodInput!) {{ viewer {{ expenses(period: $p) {{
   period {{ from to timeZone }} total {MONEY}
   byCategory {{ category amount {MONEY} count }} byDay {{ date amount {MONEY} }}
 }} }} }}"""
+USAGE_WITH_IDS = f"""query($p: PeriodInput!) {{ viewer {{
+  usage(period: $p, first: 100) {{ edges {{ cursor node {{ id ...on Node {{ id }} }}
+    more: node {USAGE_NODE} }} pageInfo {{ hasNextPage endCursor }} }}
+  payments(period: $p, first: 20) {{ edges {{ node {{ id occurredAt amount {MONEY} }} }} }}
+}} }}"""
 USAGE = f"""query($p: PeriodInput!, $after: String) {{ viewer {{
   usage(period: $p, first: 50, after: $after) {{
     edges {{ cursor node {USAGE_NODE} }}
@@ -145,6 +206,7 @@ REAL_QUERIES = [
     pytest.param(USAGE, {"p": FEBRUARY, "after": None}, None, id="usage-50"),
     pytest.param(USAGE, {"p": FEBRUARY, "after": "not-a-cursor"}, "BAD_CURSOR", id="usage-bad"),
     pytest.param(DASHBOARD, {"p": FEBRUARY}, None, id="dashboard"),
+    pytest.param(USAGE_WITH_IDS, {"p": FEBRUARY}, None, id="usage-100-with-ids"),
 ]
 
 

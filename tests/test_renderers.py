@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import re
+import zipfile
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from detalka.models.enums import ReportFormat, ReportSection
+from detalka.reports import render_csv, render_xlsx
 from detalka.reports.formats import renderer_for
 from detalka.reports.render_csv import CsvRenderer
 from detalka.reports.render_html import HtmlRenderer
@@ -535,3 +537,90 @@ async def test_pdf_turns_to_landscape_when_a_section_has_many_columns() -> None:
     page = PdfReader(io.BytesIO(data)).pages[0]
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (842, 595)
     assert "31.10.2026 23:30:00" in pdf_text(data)
+
+
+CSV_VALUES = [
+    None,
+    "",
+    "text",
+    "=SUM(A1)",
+    "+79161234567",
+    "-1",
+    "@x",
+    0,
+    -42,
+    1234567,
+    Decimal("0"),
+    Decimal("-12.5"),
+    Decimal("1234.56"),
+    datetime(2026, 10, 3, 9, 15, 0, 250_000, tzinfo=ZoneInfo("Europe/Moscow")),
+    datetime(2026, 10, 3, 9, 15),
+    date(2026, 10, 3),
+]
+
+
+@pytest.mark.parametrize("kind", list(ColumnKind))
+def test_csv_column_writers_write_every_value_as_the_general_field_writer(
+    kind: ColumnKind,
+) -> None:
+    # the per-column writers chosen once per section write what _field writes, whatever comes
+    for value in CSV_VALUES:
+        assert render_csv._FIELDS[kind](value) == render_csv._field(value, kind), (kind, value)
+
+
+XLSX_VALUES: list[Cell] = [
+    "text",
+    "",
+    "=SUM(A1)",
+    "#N/A",
+    "#hash",
+    "+79161234567",
+    "bad\x01char",
+    0,
+    42,
+    -7,
+    Decimal("12.50"),
+    datetime(2026, 10, 3, 9, 15, tzinfo=MOSCOW),
+    date(2026, 10, 3),
+    None,
+]
+
+
+@pytest.mark.parametrize("kind", list(ColumnKind))
+def test_xlsx_plain_data_cells_write_the_same_xml_as_cell_objects(kind: ColumnKind) -> None:
+    # given one sheet of cell objects and one of what the table rows append
+    workbook = openpyxl.Workbook(write_only=True)
+    objects, plain = workbook.create_sheet("a"), workbook.create_sheet("b")
+    for value in XLSX_VALUES:
+        objects.append([render_xlsx._cell(objects, value, kind)])
+        plain.append([render_xlsx._data_cell(plain, value, kind)])
+    out = io.BytesIO()
+    workbook.save(out)
+    # then both sheets are the same XML
+    with zipfile.ZipFile(out) as files:
+        first, second = (files.read(f"xl/worksheets/sheet{n}.xml") for n in (1, 2))
+    assert first == second
+
+
+def test_xlsx_table_rows_with_reused_cells_write_the_same_xml_as_fresh_cells() -> None:
+    # given a section of every column kind and rows of varied values, nulls included
+    kinds = list(ColumnKind)
+    section = Section(ReportSection.CALLS, "t", [Column(k.value, k) for k in kinds], OnceRows([]))
+    rows: list[tuple[Cell, ...]] = [
+        tuple(XLSX_VALUES[(n + i) % len(XLSX_VALUES)] for i in range(len(kinds)))
+        for n in range(3 * len(XLSX_VALUES))
+    ]
+    workbook = openpyxl.Workbook(write_only=True)
+    fresh, reused = workbook.create_sheet("a"), workbook.create_sheet("b")
+    cells = render_xlsx._TableCells(reused, section)
+    # when one sheet gets fresh cells and the other the renderer's reused ones
+    for row in rows:
+        fresh.append([render_xlsx._cell(fresh, v, k) for v, k in zip(row, kinds, strict=True)])
+        reused.append(cells.of(row))
+    out = io.BytesIO()
+    workbook.save(out)
+    # then both sheets are the same XML
+    with zipfile.ZipFile(out) as files:
+        first, second = (files.read(f"xl/worksheets/sheet{n}.xml") for n in (1, 2))
+    assert first == second
+    assert b"<f>" not in second

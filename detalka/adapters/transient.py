@@ -9,7 +9,6 @@ tortoise and the drivers wrap one another's errors.
 from __future__ import annotations
 
 import asyncpg
-import redis.exceptions
 from tortoise.exceptions import DBConnectionError
 
 # SQLSTATE classes of a server going away or a transaction to run again: 08 connection
@@ -24,19 +23,19 @@ _TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
     DBConnectionError,
     asyncpg.exceptions.InterfaceError,  # "connection is closed", "another operation..."
     asyncpg.exceptions.PostgresConnectionError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    redis.exceptions.BusyLoadingError,
 )
 
 
 def _transient_names() -> tuple[str, ...]:
     # dramatiq and pika are imported by the worker anyway; matching by name keeps this
-    # module light for the API process.
+    # module light for the API process. So is redis: importing it costs about 0.3 s of CPU
+    # at every start of an API process that may never talk to it (the embedded mode).
     # obstore's GenericError is what an S3 endpoint that is away (refused, timed out,
     # 5xx after the client's retries) gives.
     return (
         "dramatiq.errors.ConnectionError",
+        "redis.exceptions.ConnectionError",  # BusyLoadingError is one
+        "redis.exceptions.TimeoutError",
         "pika.exceptions.AMQPConnectionError",
         "obstore.exceptions.GenericError",
     )

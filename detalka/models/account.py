@@ -12,6 +12,7 @@ from detalka.models.money import MoneyField
 
 
 class Subscriber(Model):
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
     id = fields.IntField(primary_key=True)
     msisdn = fields.CharField(max_length=16, unique=True, description="E.164, e.g. +79161234567")
     full_name = fields.CharField(max_length=200)
@@ -37,6 +38,8 @@ class Subscriber(Model):
 class Balance(Model):
     """Main balance (one per subscriber) and additional ones (bonus, cashback...)."""
 
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
+
     id = fields.IntField(primary_key=True)
     subscriber: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField(
         "detalka.Subscriber", related_name="balances", on_delete=fields.CASCADE
@@ -56,6 +59,8 @@ class Balance(Model):
 class Payment(Model):
     """A movement onto the main balance: top-ups, and a promised payment and its return."""
 
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
+
     id = fields.BigIntField(primary_key=True)
     subscriber: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField(
         "detalka.Subscriber", related_name="payments", on_delete=fields.CASCADE
@@ -74,6 +79,8 @@ class Payment(Model):
 
 class PromisedPayment(Model):
     """Short credit (обещанный платёж), debt = amount + fee - repaid."""
+
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
 
     id = fields.IntField(primary_key=True)
     subscriber: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField(
@@ -102,6 +109,8 @@ class MonthlyStatement(Model):
 
     Written by billing (here: the seed), opening + payments - charges = closing.
     """
+
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
 
     id = fields.IntField(primary_key=True)
     subscriber: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField(

@@ -7,6 +7,7 @@ from detalka.models.account import Subscriber
 
 
 class Captcha(Model):
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
     id = fields.UUIDField(primary_key=True)
     answer_hash = fields.CharField(max_length=64)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -19,6 +20,8 @@ class Captcha(Model):
 
 class PasswordChallenge(Model):
     """A one-time password sent by SMS. Kept for unknown numbers too (rate limits)."""
+
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
 
     id = fields.IntField(primary_key=True)
     msisdn = fields.CharField(max_length=16)
@@ -43,6 +46,8 @@ class PasswordChallenge(Model):
 class SignInThrottle(Model):
     """Failed sign-ins in a row per number, known or not, so that a lock tells nothing."""
 
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
+
     id = fields.IntField(primary_key=True)
     msisdn = fields.CharField(max_length=16, unique=True)
     failures = fields.IntField(default=0)
@@ -55,6 +60,8 @@ class SignInThrottle(Model):
 class RateCounter(Model):
     """Hits of one kind from one source in a fixed window, e.g. captchas from an address."""
 
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
+
     id = fields.IntField(primary_key=True)
     key = fields.CharField(max_length=120, unique=True)
     hits = fields.IntField(default=0)
@@ -65,6 +72,7 @@ class RateCounter(Model):
 
 
 class Session(Model):
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
     id = fields.IntField(primary_key=True)
     subscriber: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField(
         "detalka.Subscriber", related_name="sessions", on_delete=fields.CASCADE
@@ -82,6 +90,8 @@ class Session(Model):
 
 class ApiToken(Model):
     """A named, scoped token for aggregators, the token itself is shown once."""
+
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
 
     id = fields.IntField(primary_key=True)
     subscriber: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField(

@@ -10,6 +10,8 @@ from detalka.models.money import MoneyField
 class Region(Model):
     """A home region of numbers, periods are counted in its time zone."""
 
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
+
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=8, unique=True)
     name = fields.CharField(max_length=100)
@@ -22,6 +24,8 @@ class Region(Model):
 
 class Store(Model):
     """A store (салон-магазин) where a paper report is picked up."""
+
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
 
     id = fields.IntField(primary_key=True)
     region: fields.ForeignKeyRelation[Region] = fields.ForeignKeyField(
@@ -39,6 +43,7 @@ class Store(Model):
 
 
 class Tariff(Model):
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=100, unique=True)
     monthly_fee = MoneyField()
@@ -56,6 +61,8 @@ class Tariff(Model):
 
 class PackageAllowance(Model):
     """What a tariff includes each billing month."""
+
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
 
     id = fields.IntField(primary_key=True)
     tariff: fields.ForeignKeyRelation[Tariff] = fields.ForeignKeyField(

@@ -18,6 +18,8 @@ from detalka.models.enums import (
 class DetailSchedule(Model):
     """Periodic delivery by email of the previous full week or month."""
 
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
+
     id = fields.IntField(primary_key=True)
     subscriber: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField(
         "detalka.Subscriber", related_name="detail_schedules", on_delete=fields.CASCADE
@@ -42,6 +44,8 @@ class DetailSchedule(Model):
 
 class DetailOrder(Model):
     """An ordered report, the row is the truth about its progress."""
+
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
 
     id = fields.IntField(primary_key=True)
     subscriber: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField(
@@ -96,6 +100,8 @@ class DetailOrder(Model):
 class Document(Model):
     """A rendered file in the personal archive, downloadable until it expires."""
 
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
+
     id = fields.IntField(primary_key=True)
     order: fields.OneToOneRelation[DetailOrder] = fields.OneToOneField(
         "detalka.DetailOrder", related_name="document", on_delete=fields.CASCADE
@@ -120,6 +126,8 @@ class Document(Model):
 class IdempotencyKey(Model):
     """A client idempotency key for detailOrderCreate, kept 24 hours."""
 
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
+
     id = fields.IntField(primary_key=True)
     subscriber: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField(
         "detalka.Subscriber", related_name="idempotency_keys", on_delete=fields.CASCADE
@@ -140,6 +148,8 @@ class IdempotencyKey(Model):
 
 class EmailDelivery(Model):
     """One email of a report, ``sent_at`` makes a retried send a no-op."""
+
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
 
     id = fields.IntField(primary_key=True)
     order: fields.ForeignKeyRelation[DetailOrder] = fields.ForeignKeyField(

@@ -15,6 +15,8 @@ class UsageRecord(Model):
     table is the one to partition by month (docs/scale.md).
     """
 
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
+
     id = fields.BigIntField(primary_key=True)
     subscriber: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField(
         "detalka.Subscriber", related_name="usage", on_delete=fields.CASCADE, db_index=False
@@ -50,6 +52,8 @@ class UsageDay(Model):
     for every writer. Never written by the application. See docs/decisions.md.
     """
 
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
+
     id = fields.BigIntField(primary_key=True)
     subscriber: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField(
         "detalka.Subscriber", related_name="usage_days", on_delete=fields.CASCADE, db_index=False
@@ -73,6 +77,8 @@ class ZoneOffset(Model):
     SQLite has no tz database, its usage_day triggers look the local day up here. Written
     by detalka.models.usage_days.sync_zone_offsets for the zones of the regions.
     """
+
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
 
     id = fields.IntField(primary_key=True)
     time_zone = fields.CharField(max_length=64, description="IANA time zone name")

@@ -13,6 +13,8 @@ from detalka.models.orders import DetailOrder
 class WebhookEndpoint(Model):
     """A URL that hears of the subscriber's orders, signed with a secret derived from a salt."""
 
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
+
     id = fields.IntField(primary_key=True)
     subscriber: fields.ForeignKeyRelation[Subscriber] = fields.ForeignKeyField(
         "detalka.Subscriber", related_name="webhook_endpoints", on_delete=fields.CASCADE
@@ -47,6 +49,8 @@ class WebhookEndpoint(Model):
 class WebhookEvent(Model):
     """Something that happened to an order, its payload frozen at that moment."""
 
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
+
     id = fields.IntField(primary_key=True)
     uid = fields.CharField(max_length=40, unique=True, description="webhook-id is msg_<uid>")
     type = fields.CharField(max_length=40)
@@ -64,6 +68,8 @@ class WebhookEvent(Model):
 
 class WebhookDelivery(Model):
     """One event to one endpoint: the outbox row, then its attempts and outcome."""
+
+    _no_comments = True  # tortoise: skip reading the source for field comments (models/__init__)
 
     id = fields.IntField(primary_key=True)
     event: fields.ForeignKeyRelation[WebhookEvent] = fields.ForeignKeyField(

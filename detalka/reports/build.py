@@ -2,37 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from detalka.models import (
     Balance,
     DetailOrder,
     PackageAllowance,
-    Payment,
     PromisedPayment,
     Store,
     Subscriber,
-    UsageRecord,
 )
 from detalka.models.enums import ExpenseCategory, ReportSection, UsageKind
 from detalka.models.expenses import ExpensesView, expenses
 from detalka.models.money import from_kopecks
-from detalka.models.queries import (
-    count_payments,
-    main_balance_movement,
-    package_units_used,
-    payments_page,
-    usage_page,
-)
+from detalka.models.queries import count_payments, main_balance_movement, package_units_used
+from detalka.models.row_pages import payment_rows, usage_rows
 from detalka.periods import Period, month_of
 from detalka.reports.report import Cell, Column, ColumnKind, ExpenseChart, Header, Report, Section
 
-PAGE = 1000
-Row = TypeVar("Row", UsageRecord, Payment)
 CATEGORY_TITLES = {
     ExpenseCategory.CALLS: "Звонки",
     ExpenseCategory.MESSAGES: "Сообщения",
@@ -206,13 +196,9 @@ async def _rows(rows: list[tuple[Cell, ...]]) -> AsyncIterator[tuple[Cell, ...]]
 async def _usage_rows(
     code: ReportSection, subscriber_id: int, period: Period, kinds: Sequence[UsageKind]
 ) -> AsyncIterator[tuple[Cell, ...]]:
-    async def page(after: tuple[datetime, int] | None) -> list[UsageRecord]:
-        return await usage_page(
-            subscriber_id, period.start, period.end, kinds=kinds, after=after, limit=PAGE
-        )
-
-    async for r in _keyset(page):
-        at = r.occurred_at.astimezone(period.zone)
+    zone_of = period.zone
+    async for r in usage_rows(subscriber_id, period.start, period.end, kinds):
+        at = r.occurred_at.astimezone(zone_of)
         direction = _DIRECTION.get(r.direction or "", "")
         zone = r.zone or ""
         if code == ReportSection.CALLS:
@@ -231,7 +217,7 @@ async def _usage_rows(
                 at,
                 direction,
                 r.counterparty,
-                str(r.kind),
+                r.kind,
                 r.package_units,
                 zone,
                 r.description,
@@ -245,25 +231,8 @@ async def _usage_rows(
 
 
 async def _payment_rows(subscriber_id: int, period: Period) -> AsyncIterator[tuple[Cell, ...]]:
-    async def page(after: tuple[datetime, int] | None) -> list[Payment]:
-        return await payments_page(subscriber_id, period.start, period.end, after=after, limit=PAGE)
-
-    async for p in _keyset(page):
-        yield (p.occurred_at.astimezone(period.zone), str(p.method), p.description, p.amount)
-
-
-async def _keyset(
-    fetch: Callable[[tuple[datetime, int] | None], Awaitable[list[Row]]],
-) -> AsyncIterator[Row]:
-    """Every row of a keyset-paged query, PAGE at a time, in (occurred_at, id) order."""
-    after: tuple[datetime, int] | None = None
-    while True:
-        rows = await fetch(after)
-        for row in rows:
-            yield row
-        if len(rows) < PAGE:
-            return
-        after = (rows[-1].occurred_at, rows[-1].id)
+    async for p in payment_rows(subscriber_id, period.start, period.end):
+        yield (p.occurred_at.astimezone(period.zone), p.method, p.description, p.amount)
 
 
 async def _balances(subscriber: Subscriber, period: Period) -> Section:

@@ -149,11 +149,17 @@ class _Table:
             canvas.rect(MARGIN, y - ROW, self.width, ROW, stroke=0, fill=1)
             canvas.setFillColor(black)
         self.shaded = not self.shaded
+        # One text object for the row's cells: a drawString per cell costs a text object,
+        # its font and its operators each (about a third of a row's drawing time).
+        text_object = canvas.beginText()
+        text_object.setFont(FONT, SIZE)
         for value, column, width in zip(row, self.columns, self.widths, strict=True):
             text, text_width = _fitted(human_cell(value, column.kind), width - 2 * PAD)
             right = column.kind in _RIGHT_ALIGNED
-            canvas.drawString(x + width - PAD - text_width if right else x + PAD, y - 8, text)
+            text_object.setTextOrigin(x + width - PAD - text_width if right else x + PAD, y - 8)
+            text_object.textOut(text)
             x += width
+        canvas.drawText(text_object)
         pages.y -= ROW
 
     def _column_titles(self, pages: _Pages) -> None:

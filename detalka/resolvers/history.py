@@ -8,8 +8,10 @@ from datetime import datetime
 # The rows these use cases return, re-exported: the schema names them from here.
 from detalka.models import Payment as Payment
 from detalka.models import UsageRecord as UsageRecord
-from detalka.models import queries
+from detalka.models import row_pages
 from detalka.models.enums import UsageKind
+from detalka.models.row_pages import PaymentRow as PaymentRow
+from detalka.models.row_pages import UsageRow as UsageRow
 from detalka.periods import Period
 
 Cursor = tuple[datetime, int]  # (occurred_at, id) of the last row of the page before
@@ -21,18 +23,18 @@ async def usage_page(
     kinds: Sequence[UsageKind] | None,
     after: Cursor | None,
     limit: int,
-) -> list[UsageRecord]:
+) -> list[UsageRow]:
     """Charge events of the period in (occurred_at, id) order, after the cursor."""
-    return await queries.usage_page(
+    return await row_pages.usage_page(
         subscriber_id, period.start, period.end, kinds=kinds, after=after, limit=limit
     )
 
 
 async def payments_page(
     subscriber_id: int, period: Period, after: Cursor | None, limit: int
-) -> list[Payment]:
+) -> list[PaymentRow]:
     """Payments of the period in (occurred_at, id) order, after the cursor."""
-    return await queries.payments_page(
+    return await row_pages.payments_page(
         subscriber_id, period.start, period.end, after=after, limit=limit
     )
 

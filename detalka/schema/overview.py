@@ -37,8 +37,9 @@ from detalka.schema.nodes import own_nodes
 from detalka.schema.scalars import Money
 
 if TYPE_CHECKING:
-    from detalka.resolvers.history import Payment as PaymentRow
-    from detalka.resolvers.history import UsageRecord as UsageRow
+    from detalka.resolvers.history import Payment as PaymentModel
+    from detalka.resolvers.history import PaymentRow, UsageRow
+    from detalka.resolvers.history import UsageRecord as UsageModel
     from detalka.resolvers.overview import Balance as BalanceRow
 
 BalanceKind = described_enum(
@@ -240,12 +241,14 @@ class UsageRecord(relay.Node):
     )
 
     @classmethod
-    def from_row(cls, row: UsageRow) -> Self:
+    def from_row(cls, row: UsageRow | UsageModel) -> Self:
+        # A page's rows are tuples with the enums' values (detalka.models.row_pages); a node
+        # looked up by id is a model. The enums are what the schema serializes either way.
         return cls(
             pk=row.id,
             occurred_at=row.occurred_at,
-            kind=row.kind,
-            direction=row.direction,
+            kind=UsageKindEnum(row.kind),
+            direction=None if row.direction is None else DirectionEnum(row.direction),
             counterparty=row.counterparty,
             duration_seconds=row.duration_s,
             volume_kb=row.volume_kb,
@@ -279,12 +282,12 @@ class Payment(relay.Node):
     )
 
     @classmethod
-    def from_row(cls, row: PaymentRow) -> Self:
+    def from_row(cls, row: PaymentRow | PaymentModel) -> Self:
         return cls(
             pk=row.id,
             occurred_at=row.occurred_at,
             amount=Money.rub(row.amount),
-            method=row.method,
+            method=PaymentMethodEnum(row.method),
             description=row.description,
         )
 
