@@ -13,7 +13,7 @@ from detalka.models.row_pages import PAGE, payment_rows, usage_rows
 from detalka.seed import SeedReport
 from detalka.settings import Settings
 from tests.conftest import SEED_NOW
-from tests.signin_fixtures import make_subscriber
+from tests.factories import make_subscriber
 
 HISTORY_START = SEED_NOW - timedelta(days=400)
 USAGE_FIELDS = [
