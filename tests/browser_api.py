@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from detalka.models import Subscriber
 from detalka.settings import Settings
@@ -23,7 +24,12 @@ PASSWORD = "correct-horse"
 
 def production(settings: Settings, **overrides: Any) -> Settings:
     """The same settings as production runs them (a real secret, GraphiQL off)."""
-    values = {"env": "production", "graphiql": False, "secret_key": "s" * 48, **overrides}
+    values = {
+        "env": "production",
+        "graphiql": False,
+        "secret_key": SecretStr("s" * 48),
+        **overrides,
+    }
     return settings.model_copy(update=values)
 
 

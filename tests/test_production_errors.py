@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from detalka.resolvers import overview
 from detalka.settings import Settings
@@ -25,7 +26,7 @@ async def test_production_masks_bugs_and_keeps_coded_errors(
             "data_dir": tmp_path,
             "env": "production",
             "graphiql": False,
-            "secret_key": "x" * 48,
+            "secret_key": SecretStr("x" * 48),
         }
     )
     subscriber = await make_subscriber("correct-horse")
