@@ -15,7 +15,7 @@ import pytest
 from detalka.adapters.events import MemoryBus, OrderEvent, RedisBus
 from detalka.jobs.app import Jobs
 from detalka.jobs.runtime import WorkerProcess
-from detalka.models import Session, Subscriber, UsageRecord
+from detalka.models import Session, UsageRecord
 from detalka.resolvers.access import token_hash
 from detalka.settings import Settings
 from detalka.web import graphql as graphql_view
@@ -43,16 +43,10 @@ class Live(GraphQL):
     """The API on loopback (``address``) and in-process (``http``), signed in as the owner."""
 
     def __init__(
-        self,
-        address: str,
-        http: httpx.AsyncClient,
-        subscriber: Subscriber,
-        jobs: Jobs,
-        settings: Settings,
+        self, address: str, http: httpx.AsyncClient, jobs: Jobs, settings: Settings
     ) -> None:
         super().__init__(http)
-        self.address, self.subscriber = address, subscriber
-        self.jobs, self.settings = jobs, settings
+        self.address, self.jobs, self.settings = address, jobs, settings
 
     async def place(self, token: str | None = None, **given: Any) -> str:
         data = await self.data(CREATE, {"input": order_input(**given)}, token=token)
@@ -102,11 +96,12 @@ async def live(request: pytest.FixtureRequest, db: Settings, tmp_path: Path) -> 
     jobs = Jobs.for_settings(settings, clock)
     app = create_app(settings, open_db=False, clock=clock, jobs=jobs)
     subscriber = await subscriber_with_history()
+    await _many_rows(subscriber.id, 4000)
     async with (
         served(app) as address,
         asgi_http(app, settings.public_url) as http,
     ):
-        opened = Live(address, http, subscriber, jobs, settings)
+        opened = Live(address, http, jobs, settings)
         opened.token = await opened.sign_in(subscriber.msisdn, PASSWORD)
         yield opened
     if isinstance(jobs.events, RedisBus):
@@ -135,7 +130,6 @@ async def _updates(ws: Socket, op_id: str, until: set[str]) -> list[dict[str, An
 
 async def test_a_client_sees_pending_rendering_ready_and_downloads(live: Live) -> None:
     # given an order placed while no worker runs yet, and a client following it
-    await _many_rows(live.subscriber.id, 4000)
     order_id = await live.place(format="PDF")
     async with websocket(live.address) as ws:
         assert (await ws.init(live.token))["type"] == "connection_ack"
