@@ -53,6 +53,10 @@ def last_month() -> dict[str, str]:
     return {"from": last.replace(day=1).isoformat(), "to": last.isoformat()}
 
 
+def global_id(pk: int, type_name: str = "DetailOrder") -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
 def pk_of(global_id: str) -> int:
     return int(base64.b64decode(global_id).decode().split(":")[1])
 

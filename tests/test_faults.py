@@ -18,11 +18,13 @@ import httpx
 import pytest
 
 from tests.cluster import (
+    DEMO,
     FOLLOW,
     Client,
     Deployment,
     RedisServer,
     deployment,
+    global_id,
     pk_of,
 )
 from tests.live import websocket
@@ -270,6 +272,44 @@ async def test_smtp_down_15_s_sends_every_email_once(faulty: Faulty) -> None:
         f"both emails SENT {time.monotonic() - ended:.1f} s after its return; "
         f"mail worker /metrics: {'; '.join(failures) or 'no delivery failure line'}"
     )
+
+
+async def test_two_schedulers_order_each_due_schedule_once(faulty: Faulty) -> None:
+    # given five monthly email schedules falling due, with two schedulers sending rounds
+    subscriber = await faulty.sql("SELECT id FROM subscriber WHERE msisdn = $1", DEMO["msisdn"])
+    ids = []
+    for i in range(5):
+        rows = await faulty.sql(
+            "INSERT INTO detail_schedule (subscriber_id, frequency, format, sections, email, "
+            "paused, next_run_at, created_at, updated_at) VALUES ($1, 'MONTHLY', 'CSV', "
+            "'[\"CALLS\"]', $2, false, now(), now(), now()) RETURNING id",
+            subscriber[0]["id"],
+            f"schedule{i}@example.com",
+        )
+        ids.append(rows[0]["id"])
+    # when both schedulers' rounds have run a few times over them
+    made: list[asyncpg.Record] = []
+    deadline = time.monotonic() + RECOVERY_S
+    while len(made) < len(ids):
+        assert time.monotonic() < deadline, made
+        await asyncio.sleep(0.5)
+        made = await faulty.sql(
+            "SELECT id, schedule_id FROM detail_order WHERE schedule_id = ANY($1::int[])", ids
+        )
+    await asyncio.sleep(3)
+    # then each schedule made exactly one order, rendered and emailed once
+    made = await faulty.sql(
+        "SELECT id, schedule_id FROM detail_order WHERE schedule_id = ANY($1::int[])", ids
+    )
+    assert sorted(r["schedule_id"] for r in made) == sorted(ids)
+    orders = [global_id(r["id"]) for r in made]
+    faulty.email_orders += orders
+    await faulty.a.wait_ready(orders, RECOVERY_S)
+    for order_id in orders:
+        while (await faulty.a.order(order_id))["deliveryStatus"] != "SENT":
+            assert time.monotonic() < deadline, "a scheduled email was not sent"
+            await asyncio.sleep(0.25)
+    faulty.measured["two schedulers"] = f"{len(ids)} due schedules made {len(made)} orders"
 
 
 async def test_after_every_fault_no_order_is_lost_or_done_twice(faulty: Faulty) -> None:
