@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from detalka.jobs.runtime import current, enqueue
-from detalka.resolvers import delivery, rendering, scheduling
+from detalka.resolvers import delivery, partitions, rendering, scheduling
 from detalka.resolvers.orders import dispatch
 from detalka.resolvers.sign_in import send_challenge_sms
 
@@ -53,6 +53,12 @@ async def purge_expired_documents() -> None:
     purged = await rendering.purge_expired_documents(deps.storage, deps.clock.now(), deps.notify)
     if purged:
         log.info("purged %d expired documents", purged)
+
+
+async def ensure_usage_partitions() -> None:
+    made = await partitions.ensure_usage_partitions(current().clock.now())
+    if made:
+        log.info("made %d usage_record partitions", made)
 
 
 async def reap_stuck_orders() -> None:

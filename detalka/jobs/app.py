@@ -92,10 +92,12 @@ class Jobs:
         await send(self.sms, challenge_id)
 
     async def housekeeping(self) -> None:
-        """The minutely messages: due schedules, stuck orders, expired documents."""
+        """The minutely messages: due schedules, stuck orders, expired documents, the
+        history's partitions made ahead."""
         for body in (
             actors.run_due_schedules,
             actors.reap_stuck_orders,
             actors.purge_expired_documents,
+            actors.ensure_usage_partitions,
         ):
             await send(self.actor(body))

@@ -58,7 +58,7 @@ ACTORS: dict[ActorBody, dict[str, Any]] = {
     },
     # A failed gateway is retried twice, soon: the password is only good for 10 minutes.
     actors.send_sms: {"max_retries": 2, "min_backoff": 2_000, "time_limit": MINUTE},
-    # The housekeeping three are sent every round: a round failed for its data is not
+    # The housekeeping ones are sent every round: a round failed for its data is not
     # retried (the next round does the same work), one failed for the database soon is.
     actors.run_due_schedules: {
         "retry_when": _transient_retry,
@@ -75,6 +75,12 @@ ACTORS: dict[ActorBody, dict[str, Any]] = {
         "min_backoff": 2_000,
         "time_limit": MINUTE,
     },
+    # Months made ahead (three): a failed round is the next one's to do.
+    actors.ensure_usage_partitions: {
+        "retry_when": _transient_retry,
+        "min_backoff": 2_000,
+        "time_limit": 10 * MINUTE,
+    },
 }
 
 
@@ -89,6 +95,7 @@ QUEUES: dict[ActorBody, str] = {
     actors.run_due_schedules: "housekeeping",
     actors.purge_expired_documents: "housekeeping",
     actors.reap_stuck_orders: "housekeeping",
+    actors.ensure_usage_partitions: "housekeeping",
 }
 ALL_QUEUES = sorted(set(QUEUES.values()))
 
