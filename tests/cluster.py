@@ -155,8 +155,8 @@ class Cluster:
         return process
 
     def start_api(self, name: str, port: int | None = None) -> Process:
-        process = self._spawn(name, "api", "--port", str(port or free_port()), port=0)
-        process.port = int(process.popen.args[-1])  # type: ignore[index]
+        port = port or free_port()
+        process = self._spawn(name, "api", "--port", str(port), port=port)
         self._wait_http(process, f"http://{process.address}/healthz")
         return process
 

@@ -162,6 +162,7 @@ async def test_an_api_killed_under_a_subscription_the_client_resumes_on_the_othe
         f"the gap's READY seen on the other API {time.monotonic() - killed:.1f} s after the kill"
     )
     await asyncio.to_thread(cluster.start_api, "api-b")
+    await faulty.b.close()
     faulty.b = Client(faulty.api("api-b"), faulty.a.token)
 
 
