@@ -1,7 +1,6 @@
-"""A distributed Detalka on loopback for the end-to-end and fault tests: real `detalka api`,
-`detalka worker --queues ...` and `detalka scheduler` processes on a fresh PostgreSQL
-database, with an S3 server (moto), an SMTP server (aiosmtpd) and an SMS gateway in this
-process, and Redis servers of the test's own when it means to stop them."""
+"""Detalka distributed on loopback for the end-to-end and fault tests: real `detalka api`,
+`worker --queues ...` and `scheduler` processes on a fresh PostgreSQL database, S3 (moto),
+SMTP (aiosmtpd), an SMS gateway, and Redis servers of the test's own that it may stop."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -43,6 +43,7 @@ subscription($id: ID, $since: DateTime) {
 }
 """
 PASSWORD_REQUEST = "mutation($i: PasswordRequestInput!) { passwordRequest(input: $i) { accepted } }"
+START_S = 240
 SIGN_IN = "mutation($i: SessionCreateInput!) { sessionCreate(input: $i) { token } }"
 
 
@@ -189,7 +190,8 @@ class Cluster:
             except httpx.HTTPError:
                 return False
 
-        wait_until(up, 60, f"{process.name} did not come up\n{process.tail()}")
+        # A start-up deadline, not a measure (an API's start took over a minute in a full run)
+        wait_until(up, START_S, f"{process.name} did not come up\n{process.tail()}")
 
     def kill(self, name: str) -> None:
         """kill -9: no shutdown, no acknowledgements, nothing flushed."""
@@ -213,8 +215,6 @@ class Cluster:
 
 
 def _port_open(port: int) -> bool:
-    import socket
-
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex(("127.0.0.1", port)) == 0
