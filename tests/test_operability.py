@@ -13,7 +13,7 @@ import httpx
 
 from detalka.adapters.events import channel_name, event_bus
 from detalka.adapters.logs import JsonFormatter, request_id
-from detalka.jobs import worker_http
+from detalka.jobs import probes, worker_http
 from detalka.jobs.app import Jobs
 from detalka.settings import Settings
 from detalka.web.app import create_app
@@ -113,3 +113,18 @@ def test_the_events_channel_is_the_deployments_own() -> None:
     assert channel_name("redis://127.0.0.1:6379", "staging") == "staging:0:order-events"
     bus = event_bus("redis://127.0.0.1:6379/5", "blue")
     assert bus.channel == "blue:5:order-events"  # type: ignore[union-attr]
+
+
+async def test_the_broker_probe_answers_for_rabbitmq_named_by_one_url(
+    amqp_url: str, tmp_path: Path
+) -> None:
+    # given the broker of the compose layout: RabbitMQ named by one DETALKA_BROKER_URL
+    settings = Settings(data_dir=tmp_path, broker_url=amqp_url, _env_file=None)  # type: ignore[call-arg]
+    jobs = Jobs.for_settings(settings)
+    try:
+        # when a worker about to start (or /readyz) asks it, it answers
+        assert await probes.run({"broker": probes.broker_probe(jobs.broker)}) == {"broker": "ok"}
+        # and asking leaves the broker's own connection settings alone
+        assert jobs.broker.parameters.socket_timeout != probes.PROBE_TIMEOUT_S  # type: ignore[attr-defined]
+    finally:
+        jobs.broker.close()

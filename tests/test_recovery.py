@@ -10,6 +10,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from detalka.adapters.storage import FileStorage
@@ -188,3 +189,16 @@ def test_a_worker_without_its_database_does_not_start(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "cannot reach database" in result.stderr
     assert "Worker up" not in result.stdout
+
+
+def test_a_connection_left_mid_protocol_by_a_terminated_backend_is_transient() -> None:
+    # Seen in tests/test_faults.py: after pg_terminate_backend a pooled connection answered
+    # this, and the order it was rendering went FAILED for good.
+    broken = asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 12; another operation (2) is in progress"
+    )
+    try:
+        raise RuntimeError("wrapped by the ORM") from broken
+    except RuntimeError as wrapped:
+        assert is_transient(wrapped)
+    assert not is_transient(ValueError("bad data"))

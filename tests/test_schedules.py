@@ -279,4 +279,10 @@ def test_one_scheduler_round_sends_the_minutely_messages(
     # (the housekeeping actors have a queue of their own, apart from renders and SMS)
     queued = redis.Redis.from_url(redis_url).hvals("dramatiq:housekeeping.msgs")
     actors = sorted(json.loads(m)["actor_name"] for m in queued)
-    assert actors == ["purge_expired_documents", "reap_stuck_orders", "run_due_schedules"]
+    assert actors == [
+        "ensure_usage_partitions",
+        "purge_expired_documents",
+        "purge_sign_in_state",
+        "reap_stuck_orders",
+        "run_due_schedules",
+    ]

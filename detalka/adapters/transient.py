@@ -23,6 +23,9 @@ _TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
     DBConnectionError,
     asyncpg.exceptions.InterfaceError,  # "connection is closed", "another operation..."
     asyncpg.exceptions.PostgresConnectionError,
+    # A pooled connection left mid-protocol by a terminated backend ("cannot switch to
+    # state 12; another operation is in progress"): the connection's state, not the data's.
+    asyncpg.exceptions.InternalClientError,
 )
 
 

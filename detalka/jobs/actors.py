@@ -10,7 +10,14 @@ from __future__ import annotations
 import logging
 
 from detalka.jobs.runtime import current, enqueue
-from detalka.resolvers import delivery, rate_limits, rendering, scheduling, webhook_sending
+from detalka.resolvers import (
+    delivery,
+    partitions,
+    rate_limits,
+    rendering,
+    scheduling,
+    webhook_sending,
+)
 from detalka.resolvers.orders import dispatch
 from detalka.resolvers.sign_in import send_challenge_sms
 
@@ -60,6 +67,12 @@ async def purge_sign_in_state() -> None:
     purged = await rate_limits.purge_sign_in_state(current().clock.now())
     if any(purged.values()):
         log.info("purged sign-in state: %s", purged)
+
+
+async def ensure_usage_partitions() -> None:
+    made = await partitions.ensure_usage_partitions(current().clock.now())
+    if made:
+        log.info("made %d usage_record partitions", made)
 
 
 async def reap_stuck_orders() -> None:

@@ -104,11 +104,12 @@ class Jobs:
 
     async def housekeeping(self) -> None:
         """The minutely messages: due schedules, stuck orders, expired documents, spent
-        sign-in state."""
+        sign-in state, the history's partitions made ahead."""
         for body in (
             actors.run_due_schedules,
             actors.reap_stuck_orders,
             actors.purge_expired_documents,
             actors.purge_sign_in_state,
+            actors.ensure_usage_partitions,
         ):
             await send(self.actor(body))

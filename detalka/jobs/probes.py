@@ -5,6 +5,7 @@ ask the same questions."""
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -33,14 +34,16 @@ def broker_probe(broker: dramatiq.Broker) -> Probe:
             return
         import pika
 
+        # RabbitmqBroker: one URL gives a URLParameters, several (or keywords) a list.
         parameters = getattr(broker, "parameters", None)
         if parameters:
-            parameter = parameters[0]
-            if isinstance(parameter, dict):
-                parameter = pika.ConnectionParameters(**parameter)
-            parameter.socket_timeout = PROBE_TIMEOUT_S
-            parameter.blocked_connection_timeout = PROBE_TIMEOUT_S
-            pika.BlockingConnection(parameter).close()
+            first = parameters[0] if isinstance(parameters, list) else parameters
+            if isinstance(first, dict):
+                first = pika.ConnectionParameters(**first)
+            probing = copy.copy(first)  # the broker's own connections keep their timeouts
+            probing.socket_timeout = PROBE_TIMEOUT_S
+            probing.blocked_connection_timeout = PROBE_TIMEOUT_S
+            pika.BlockingConnection(probing).close()
 
     async def probe() -> None:
         await asyncio.to_thread(ask)

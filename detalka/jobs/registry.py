@@ -89,6 +89,12 @@ ACTORS: dict[ActorBody, dict[str, Any]] = {
         "min_backoff": 2_000,
         "time_limit": MINUTE,
     },
+    # Months made ahead (three): a failed round is the next one's to do.
+    actors.ensure_usage_partitions: {
+        "retry_when": _transient_retry,
+        "min_backoff": 2_000,
+        "time_limit": 10 * MINUTE,
+    },
 }
 
 
@@ -107,6 +113,7 @@ QUEUES: dict[ActorBody, str] = {
     # Webhooks beside emails: both are outbound notifications that wait on someone else's
     # server, never behind renders.
     actors.send_webhook: "mail",
+    actors.ensure_usage_partitions: "housekeeping",
 }
 ALL_QUEUES = sorted(set(QUEUES.values()))
 

@@ -11,7 +11,7 @@ from tortoise.indexes import Index
 
 
 class Migration(migrations.Migration):
-    dependencies = [("detalka", "0005_edge_access")]
+    dependencies = [("detalka", "0006_usage_partitions")]
 
     initial = False
 
