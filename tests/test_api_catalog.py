@@ -112,3 +112,14 @@ async def test_a_malformed_query_is_a_top_level_error_not_a_crash(client: GraphQ
     response = await client.post("{ regions { nonsense } }")
     assert response.status_code == 200
     assert "Cannot query field 'nonsense'" in response.json()["errors"][0]["message"]
+
+
+async def test_several_operations_without_an_operation_name_are_refused(client: GraphQL) -> None:
+    # GraphQL's GetOperation(): the server may not pick one (strawberry ran the first).
+    document = "query A { regions { code } } query B { __typename }"
+    body = (await client.post(document)).json()
+    assert "data" not in body
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["GRAPHQL_VALIDATION_FAILED"]
+    assert "operation name" in body["errors"][0]["message"]
+    chosen = (await client.post(document, operation_name="B")).json()
+    assert chosen["data"] == {"__typename": "Query"}

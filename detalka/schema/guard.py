@@ -23,7 +23,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError, parse, validate
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    parse,
+    validate,
+)
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
@@ -171,7 +178,7 @@ class Schema(SuggestionsSchema):
             prepared = self.guard.prepare(context.query)
             error = prepared.error
             context.graphql_document = prepared.document
-        error = error or variables_error(context.variables)
+        error = error or variables_error(context.variables) or _unnamed_choice(context)
         if error is None:
             return None
         context.pre_execution_errors = [error]
@@ -194,6 +201,21 @@ class Schema(SuggestionsSchema):
             self._process_errors(refused.errors or [], context)
             return refused
         return super()._prepare_operation_sync(context, extensions_runner)
+
+
+def _unnamed_choice(context: ExecutionContext) -> GraphQLError | None:
+    """GraphQL's GetOperation(): a document of several operations needs `operationName`
+    (strawberry would run the first one)."""
+    document = context.graphql_document
+    if document is None or context._provided_operation_name is not None:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) < 2:
+        return None
+    return refusal(
+        RequestErrorCode.GRAPHQL_VALIDATION_FAILED,
+        "Must provide operation name if query contains multiple operations.",
+    )
 
 
 class CachedValidation(SchemaExtension):
