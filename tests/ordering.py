@@ -126,7 +126,7 @@ async def working(settings: Settings) -> AsyncIterator[Ordering]:
     clock = MovableClock(NOW)
     jobs = Jobs.for_settings(settings, clock)
     subscriber = await subscriber_with_history()
-    with WorkerProcess(jobs.broker):
+    async with WorkerProcess(jobs.broker):
         async for opened in open_ordering(settings, subscriber, clock, jobs):
             yield opened
     jobs.broker.close()

@@ -98,7 +98,7 @@ async def signing_in(db: Settings, tmp_path: Path) -> AsyncIterator[SignIn]:
     clock = MovableClock()
     jobs = Jobs.for_settings(settings, clock)
     app = create_app(settings, open_db=False, clock=clock, captcha=KnownCaptcha(), jobs=jobs)
-    with WorkerProcess(jobs.broker):
+    async with WorkerProcess(jobs.broker):
         async with asgi_http(app, ORIGIN) as http:
             yield SignIn(http, clock, settings, jobs)
 

@@ -242,3 +242,12 @@ class WorkerProcess:
 
     def __exit__(self, *exc: object) -> None:
         self.worker.stop(timeout=self.shutdown_timeout_ms)
+
+    # In a coroutine (the embedded mode's app, a test): stopping joins the worker's threads,
+    # and an actor in progress may be waiting on this very event loop (a database connection
+    # opened on it), so the join runs in a thread and the loop keeps serving meanwhile.
+    async def __aenter__(self) -> dramatiq.Worker:
+        return self.__enter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.to_thread(self.__exit__, *exc)

@@ -67,7 +67,7 @@ def create_app(
                 )
             if embedded:
                 # The embedded mode's worker and housekeeping run in this process.
-                stack.enter_context(WorkerProcess(jobs.broker))
+                await stack.enter_async_context(WorkerProcess(jobs.broker))
                 housekeeping = asyncio.create_task(_housekeeping(jobs))
                 stack.callback(housekeeping.cancel)
             stack.push_async_callback(graphql.store.close)
