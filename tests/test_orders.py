@@ -307,7 +307,7 @@ async def test_a_message_lost_between_commit_and_send_is_resent_by_the_reaper(
         assert pk_of(order["id"]) in await orders_to_resend(clock.now())
         # (async: the reaper re-sends other tests' stale orders too, and a worker stopped
         # by a blocking join would wait forever on an actor that needs this event loop)
-        async with WorkerProcess(jobs.broker):
+        async with WorkerProcess(jobs.broker, shutdown_timeout_s=20):
             jobs.reap.send()
             # then the order is rendered after all
             assert (await ordering.wait_for(order["id"], "READY"))["document"] is not None
