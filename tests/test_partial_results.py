@@ -89,9 +89,10 @@ async def test_a_token_without_a_scope_keeps_what_it_may_read(api: Api) -> None:
 
 
 async def test_a_refused_mutation_does_not_hide_the_one_that_ran(api: Api) -> None:
-    # given a token that may place orders but not manage the session
+    # given a token that may place and read orders but not manage the session (the preview
+    # needs orders:read: writing alone reads nothing back, #11)
     _, session = await api.new_session()
-    token = await api_token(api, session, "orders:write")
+    token = await api_token(api, session, "orders:write", "orders:read")
     document = """
     mutation($input: DetailOrderInput!) {
       detailOrderPreview(input: $input) { preview { format } userErrors { code } }

@@ -192,7 +192,7 @@ async def test_the_housekeeping_round_makes_the_months_ahead(db: Settings, tmp_p
     from detalka.jobs import actors
     from detalka.jobs.app import Jobs
     from detalka.jobs.runtime import WorkerProcess
-    from tests.signin_fixtures import MovableClock
+    from tests.factories import MovableClock
 
     # given a clock in January 2031, which no partition covers yet
     jobs = Jobs.for_settings(

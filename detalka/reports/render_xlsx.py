@@ -29,6 +29,7 @@ from detalka.reports.writing import REPORT_TITLE, RowCounter, human_header, tota
 MAX_ROWS_PER_SHEET = 1_048_575  # Excel's 1,048,576 rows, less the column titles
 MAX_TEXT = 32_767  # characters Excel keeps in one cell
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NOT_PLAIN_STARTS = ("#", *_FORMULA_STARTS)
 MAX_SHEET_TITLE = 31
 SUMMARY_TITLE = "Сводка"
 
@@ -153,7 +154,8 @@ def _data_cell(sheet: Sheet, value: Cell, kind: ColumnKind) -> Any:
         return value
     if type(value) is str:
         text = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT]
-        if not text.startswith(("=", "#")):
+        # (text that starts like a formula needs _cell's quotePrefix: tests/test_report_injection)
+        if not text.startswith(_NOT_PLAIN_STARTS):
             return text
     return _cell(sheet, value, kind)
 
