@@ -39,7 +39,13 @@ ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
 def _settings(data_dir: Path, database_url: str) -> Settings:
-    values: dict[str, object] = {"data_dir": data_dir, "_env_file": None}
+    # A benchmark measures speed, not the per-caller cost budget (#14): it never runs dry.
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "_env_file": None,
+        "cost_budget": 1_000_000,
+        "cost_restore_rate": 1_000_000,
+    }
     if database_url:
         values["database_url"] = database_url
     return Settings(**values)  # type: ignore[arg-type]

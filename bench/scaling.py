@@ -89,6 +89,8 @@ def measure(rounds: int, seconds: float, clients: int = 16) -> list[Measure]:
         token = asyncio.run(_seed(_settings(Path(tmp), "")))
         env = {k: v for k, v in os.environ.items() if not k.startswith("DETALKA_")}
         env |= {"DETALKA_DATA_DIR": tmp, "DETALKA_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+        # speed, not the per-caller cost budget (#14)
+        env |= {"DETALKA_COST_BUDGET": "1000000", "DETALKA_COST_RESTORE_RATE": "1000000"}
         rates: dict[int, list[float]] = {1: [], 2: []}
         for _ in range(rounds):
             for workers in (1, 2):

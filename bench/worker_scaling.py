@@ -207,11 +207,13 @@ async def main() -> None:
             "DETALKA_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
             "DETALKA_DATA_DIR": str(workdir / "data"),
             "DETALKA_LOG_LEVEL": "WARNING",
+            "DETALKA_MAX_QUEUED_ORDERS": "100",  # 20 orders of one subscriber at once
         }
         settings = Settings(  # type: ignore[call-arg]
             data_dir=workdir / "data",
             database_url=database_url,
             broker_url=env["DETALKA_BROKER_URL"],
+            max_queued_orders=100,
             _env_file=None,
         )
         subscriber = await _prepare(settings, args.rows)

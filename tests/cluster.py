@@ -235,6 +235,8 @@ def cluster_env(settings: dict[str, str], workdir: Path) -> dict[str, str]:
         "DETALKA_DATA_DIR": str(workdir / "var"),
         "DETALKA_CAPTCHA": "disabled",
         "DETALKA_LOG_LEVEL": "INFO",
+        # 20 renders of one subscriber queued at once (the SMS test): past the default cap
+        "DETALKA_MAX_QUEUED_ORDERS": "50",
     }
     env.update(settings)
     return env

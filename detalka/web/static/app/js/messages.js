@@ -31,6 +31,10 @@ export const ERROR_MESSAGES = {
   EMAIL_NOT_ALLOWED: "Отчёт можно отправить только на адрес почты из профиля.",
   INVALID_EXPIRY: "Срок действия токена указан неверно.",
   TOO_MANY_ORDERS: "Слишком много заказов готовится одновременно. Дождитесь готовности или отмените ненужный.",
+  INVALID_URL: "Укажите полный адрес вида https://example.ru/webhooks.",
+  NO_EVENT_TYPES: "Выберите хотя бы одно событие.",
+  WEBHOOK_ALREADY_DELIVERED: "Этот вебхук уже доставлен.",
+  WEBHOOK_ENDPOINT_DISABLED: "Сначала включите адрес для вебхуков.",
   // top-level errors
   UNAUTHENTICATED: "Сеанс завершён. Войдите снова.",
   FORBIDDEN: "Недостаточно прав для этого действия.",
