@@ -48,11 +48,13 @@ ACTORS: dict[ActorBody, dict[str, Any]] = {
         "retry_when": _render_retry,
         "time_limit": 30 * MINUTE,
     },
-    # A temporary SMTP failure raises RetryLater: backoff from 30 s up to 10 min; the
-    # attempts are counted on the EmailDelivery row, which gives up after MAX_ATTEMPTS.
+    # A temporary SMTP failure raises RetryLater: backoff from 15 s, capped at 40 s so that
+    # an email goes out within 40 s of the server's return (Dramatiq's jitter makes each
+    # wait 20-40 s once capped); the attempts are counted on the EmailDelivery row, which
+    # gives up after MAX_ATTEMPTS (about 20-25 minutes of trying).
     actors.deliver_detail_order: {
         "min_backoff": 15_000,
-        "max_backoff": 5 * MINUTE,
+        "max_backoff": 40_000,
         "retry_when": _delivery_retry,
         "time_limit": 5 * MINUTE,
     },

@@ -38,7 +38,7 @@ from detalka.resolvers.orders import Notify
 from detalka.resolvers.webhook_events import record_order_event
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 6  # with Dramatiq's exponential backoff from 30 s: about half an hour
+MAX_ATTEMPTS = 40  # 15 s, 30 s, then 20-40 s apart (jobs/registry.py): about 20-25 minutes
 CLAIM = timedelta(minutes=10)
 
 
