@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 
 from bench.suite import Measure, print_measures
 
-GROUPS = ("reports", "dashboard", "scaling", "restart")
+GROUPS = ("reports", "dashboard", "ready", "scaling", "restart")
 
 
 def _plan(full: bool, rows: int, repeats: int) -> dict[str, Callable[[], list[Measure]]]:
-    from bench import dashboard, reports, restart, scaling
+    from bench import dashboard, ready, reports, restart, scaling
 
     def report_measures() -> list[Measure]:
         if not full:
@@ -40,6 +40,7 @@ def _plan(full: bool, rows: int, repeats: int) -> dict[str, Callable[[], list[Me
     return {
         "reports": report_measures,
         "dashboard": lambda: [m for b in backends for m in dashboard.measure(b, rounds, not full)],
+        "ready": lambda: ready.measure(21 if full else 7),
         "scaling": lambda: scaling.measure(repeats if full else 1, 10 if full else 3),
         "restart": lambda: restart.measure(2 + repeats if full else 1),
     }

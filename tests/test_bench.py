@@ -21,6 +21,8 @@ EXPECTED = [
     "dashboard, 8 clients, SQLite: throughput",
     "dashboard, 32 clients, SQLite: throughput",
     "usage page of 100",
+    "small order create -> READY on the socket",
+    "small order create -> READY (",
     "warm restart to first answer: wall",
     "warm restart to first answer: CPU",
 ]

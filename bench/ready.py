@@ -1,0 +1,380 @@
+"""A small order from the create mutation to READY on the socket, against the render alone.
+
+    .venv/bin/python -m bench.ready [--rounds 7] [--calls 300] [--format CSV] [--sections CALLS]
+
+The embedded mode as ``detalka serve`` runs it: a SQLite file, the in-process broker and event
+bus, the app's own worker, served by uvicorn on loopback with its lifespan. One subscriber
+with a month of usage signs in (a session row), keeps a ``detailOrderUpdated`` subscription
+open over graphql-transport-ws, and each project round POSTs ``detailOrderCreate`` over HTTP;
+the clock stops when READY for that order arrives on the socket. The baseline is the render
+alone: an order row of the same request placed directly, then ``render_order`` on it (what the
+worker runs, as bench/render_from_db.py times it), in the same process on the API's loop.
+Rounds alternate between the two; wall-time medians.
+
+Besides time it counts, for one order of each contender, the round trips to the database
+(each statement, BEGIN and COMMIT: calls into aiosqlite's thread) and the statements tortoise
+logs (``tortoise.db_client``), so the work between the mutation and the event is visible.
+It runs in a fresh process (``measure`` below): the app's event bus and broker are process-wide.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import logging
+import secrets
+import socket
+import statistics
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from bench.render_from_db import _settings
+from bench.suite import Measure, run_child
+
+ZONE = ZoneInfo("Europe/Moscow")
+FOLLOW = """subscription { detailOrderUpdated {
+  id status progress deliveryStatus document { downloadUrl sizeBytes } } }"""
+CREATE = """mutation($input: DetailOrderInput!) {
+  detailOrderCreate(input: $input) { order { id status } userErrors { code message } } }"""
+
+
+def measure(rounds: int, calls: int = 300) -> list[Measure]:
+    """The suite's rows: create -> READY against the render alone, and the SQL of each."""
+    got = run_child("bench.ready", "--rounds", str(rounds), "--calls", str(calls), timeout=600)
+    order = f"{got['rows']} calls, {got['format']}, SQLite, embedded"
+    note = "the render alone (render_order on the same order)"
+    return [
+        Measure(
+            f"small order create -> READY on the socket ({order}): wall",
+            "ms",
+            got["project_ms"],
+            got["baseline_ms"],
+            1.5,
+            note,
+        ),
+        Measure(
+            f"small order create -> READY ({order}): database round trips",
+            "trips",
+            got["project_trips"],
+            got["baseline_trips"],
+            None,
+            "the render alone; both count BEGIN/COMMIT",
+        ),
+    ]
+
+
+def _last_month(today: date) -> tuple[date, date]:
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+async def _prepare(settings: Any, calls: int, first: date, last: date) -> tuple[str, int]:
+    """A subscriber with ``calls`` calls (and some messages and data) in [first, last] and a
+    session; its token."""
+    from detalka.db import apply_migrations, open_database
+    from detalka.models import Balance, Region, Session, Subscriber, Tariff, UsageRecord
+
+    await apply_migrations(settings)
+    ctx = await open_database(settings)
+    try:
+        region, _ = await Region.get_or_create(
+            code="MOW", defaults={"name": "Москва", "time_zone": "Europe/Moscow"}
+        )
+        tariff = await Tariff.create(
+            name="Бенчмарк",
+            monthly_fee="500.00",
+            minute_price="2.00",
+            sms_price="2.00",
+            mms_price="7.00",
+            megabyte_price="1.00",
+        )
+        subscriber = await Subscriber.create(
+            msisdn="+79160000001",
+            full_name="Бенчмарков Иван",
+            home_region=region,
+            tariff=tariff,
+            activated_at=datetime(2024, 1, 1, tzinfo=UTC),
+        )
+        await Balance.create(subscriber=subscriber, kind="MAIN", name="Основной", amount="100")
+        start = datetime.combine(first, datetime.min.time(), ZONE)
+        span = datetime.combine(last + timedelta(days=1), datetime.min.time(), ZONE) - start
+        step = span / (calls * 1.5)
+        records = [
+            UsageRecord(
+                subscriber_id=subscriber.id,
+                occurred_at=start + step * n,
+                kind=("CALL", "CALL", "SMS", "DATA")[n % 4] if n % 2 else "CALL",
+                direction="OUT" if n % 3 else "IN",
+                counterparty=f"+7916{n:07d}",
+                duration_s=n % 600 + 1,
+                volume_kb=n * 7 % 50_000 + 1,
+                quantity=1,
+                zone="Москва",
+                description="Исходящий вызов, Москва",
+                cost="1.50",
+            )
+            for n in range(int(calls * 1.5))
+        ]
+        await UsageRecord.bulk_create(records, batch_size=1000)
+        token = secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        await Session.create(
+            subscriber_id=subscriber.id,
+            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            created_at=now,
+            expires_at=now + timedelta(days=1),
+        )
+        count = await UsageRecord.filter(subscriber_id=subscriber.id, kind="CALL").count()
+        return token, count
+    finally:
+        await ctx.close_connections()
+
+
+class _Trips:
+    """Counts calls into aiosqlite's thread (every statement, BEGIN, COMMIT, cursor close) and
+    the statements tortoise logs, while ``counting`` is on."""
+
+    def __init__(self) -> None:
+        self.trips = 0
+        self.statements: Counter[str] = Counter()
+        self.on = False
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def counting(self) -> Iterator[_Trips]:
+        self.trips = 0
+        self.statements = Counter()
+        self.on = True
+        try:
+            yield self
+        finally:
+            self.on = False
+
+    def install(self) -> None:
+        import aiosqlite
+
+        original = aiosqlite.Connection._execute
+        trips = self
+
+        async def _execute(conn: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            if trips.on:
+                with trips._lock:
+                    trips.trips += 1
+            return await original(conn, fn, *args, **kwargs)
+
+        aiosqlite.Connection._execute = _execute  # type: ignore[method-assign]
+
+        class Statements(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                if trips.on and isinstance(record.msg, str) and record.msg == "%s: %s":
+                    text = str(record.args[0]) if record.args else ""
+                    with trips._lock:
+                        trips.statements[" ".join(text.split())[:90]] += 1
+
+        logger = logging.getLogger("tortoise.db_client")
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(Statements())
+        logger.propagate = False
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def _serving(app: Any) -> AsyncIterator[str]:
+    """uvicorn on loopback with the app's lifespan (database, worker, housekeeping)."""
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
+    )
+    serving = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if serving.done() or time.monotonic() > deadline:
+            raise RuntimeError("the server did not start")
+        await asyncio.sleep(0.01)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await serving
+
+
+class _Socket:
+    """graphql-transport-ws: one subscription to every order of the viewer."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+
+    async def open(self, token: str) -> None:
+        await self.ws.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+        )
+        ack = json.loads(await asyncio.wait_for(self.ws.recv(), 30))
+        assert ack["type"] == "connection_ack", ack
+        await self.ws.send(
+            json.dumps({"id": "all", "type": "subscribe", "payload": {"query": FOLLOW}})
+        )
+
+    async def until_ready(self, order_id: str) -> list[str]:
+        """The statuses this order went through on the socket, up to READY."""
+        seen: list[str] = []
+        while True:
+            message = json.loads(await asyncio.wait_for(self.ws.recv(), 60))
+            assert message["type"] == "next" and "errors" not in message["payload"], message
+            order = message["payload"]["data"]["detailOrderUpdated"]
+            if order["id"] != order_id:
+                continue  # a baseline order the subscription's re-read timer came across
+            if not seen or seen[-1] != order["status"]:
+                seen.append(order["status"])
+            if order["status"] in {"READY", "FAILED", "CANCELED"}:
+                assert order["status"] == "READY", (order, seen)
+                return seen
+
+
+async def _run(rounds: int, calls: int, fmt: str, sections: list[str]) -> dict[str, Any]:
+    import websockets
+
+    from detalka.adapters.storage import FileStorage
+    from detalka.clock import SystemClock
+    from detalka.models import DetailOrder, Subscriber
+    from detalka.resolvers.rendering import render_order
+    from detalka.web.app import create_app
+
+    trips = _Trips()
+    trips.install()
+    first, last = _last_month(datetime.now(ZONE).date())
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = _settings(Path(tmp), "")
+        token, rows = await _prepare(settings, calls, first, last)
+        app = create_app(settings)
+        request = {
+            "period": {"from": first.isoformat(), "to": last.isoformat()},
+            "format": fmt,
+            "delivery": "ARCHIVE",
+            "sections": sections,
+        }
+        storage = FileStorage(settings.files_dir)
+        clock = SystemClock()
+
+        async with (
+            _serving(app) as address,
+            httpx.AsyncClient(
+                base_url=f"http://{address}", headers={"authorization": f"Bearer {token}"}
+            ) as http,
+            websockets.connect(
+                f"ws://{address}/graphql",
+                subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+            ) as ws,
+        ):
+            follow = _Socket(ws)
+            await follow.open(token)
+            subscriber = await Subscriber.get(msisdn="+79160000001")
+
+            async def project() -> tuple[float, list[str]]:
+                started = time.perf_counter()
+                response = await http.post(
+                    "/graphql", json={"query": CREATE, "variables": {"input": request}}
+                )
+                payload = response.json()["data"]["detailOrderCreate"]
+                assert not payload["userErrors"], payload
+                statuses = await follow.until_ready(payload["order"]["id"])
+                return (time.perf_counter() - started) * 1000, statuses
+
+            async def baseline() -> float:
+                order = await DetailOrder.create(
+                    subscriber_id=subscriber.id,
+                    region_id=subscriber.home_region_id,
+                    period_from=first,
+                    period_to=last,
+                    format=fmt,
+                    delivery="ARCHIVE",
+                    sections=sections,
+                    status="PENDING",
+                )
+                started = time.perf_counter()
+                made = await render_order(
+                    order.id, storage=storage, clock=clock, document_ttl=timedelta(hours=72)
+                )
+                elapsed = (time.perf_counter() - started) * 1000
+                assert made, "the baseline order was not rendered"
+                return elapsed
+
+            # Warm both paths up (first imports, the renderers' fonts and caches).
+            await project()
+            await baseline()
+            with trips.counting():
+                _, statuses = await project()
+                await asyncio.sleep(0.2)  # the subscription's re-read after READY, if any
+            project_trips, project_statements = trips.trips, trips.statements
+            with trips.counting():
+                await baseline()
+            baseline_trips, baseline_statements = trips.trips, trips.statements
+            mine: list[float] = []
+            theirs: list[float] = []
+            for n in range(rounds):
+                # Alternate who goes first: neither always runs on the other's leftovers.
+                if n % 2:
+                    theirs.append(await baseline())
+                    mine.append((await project())[0])
+                else:
+                    mine.append((await project())[0])
+                    theirs.append(await baseline())
+    return {
+        "project_ms": statistics.median(mine),
+        "baseline_ms": statistics.median(theirs),
+        "project_rounds": [round(x, 1) for x in mine],
+        "baseline_rounds": [round(x, 1) for x in theirs],
+        "rows": rows,
+        "format": fmt,
+        "sections": sections,
+        "statuses": statuses,
+        "project_trips": project_trips,
+        "baseline_trips": baseline_trips,
+        "project_statements": sum(project_statements.values()),
+        "baseline_statements": sum(baseline_statements.values()),
+        "project_sql": project_statements.most_common(),
+        "baseline_sql": baseline_statements.most_common(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--format", default="CSV")
+    parser.add_argument("--sections", nargs="+", default=["CALLS"])
+    parser.add_argument("--verbose", action="store_true", help="the statements, to stderr")
+    args = parser.parse_args()
+    result = asyncio.run(_run(args.rounds, args.calls, args.format, args.sections))
+    if args.verbose:
+        import sys
+
+        for key in ("project_sql", "baseline_sql"):
+            print(f"-- {key}", file=sys.stderr)
+            for text, n in result[key]:
+                print(f"{n:3d}  {text}", file=sys.stderr)
+    result.pop("project_sql")
+    result.pop("baseline_sql")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
