@@ -18,8 +18,13 @@ from detalka.models import (
 from detalka.models.enums import ExpenseCategory, ReportSection, UsageKind
 from detalka.models.expenses import ExpensesView, expenses
 from detalka.models.money import from_kopecks
-from detalka.models.queries import count_payments, main_balance_movement, package_units_used
-from detalka.models.row_pages import payment_rows, usage_rows
+from detalka.models.queries import (
+    BalanceMovement,
+    balance_movement,
+    count_payments,
+    package_units_used,
+)
+from detalka.models.row_pages import UsageRow, payment_rows, usage_rows
 from detalka.periods import Period, month_of
 from detalka.reports.report import Cell, Column, ColumnKind, ExpenseChart, Header, Report, Section
 
@@ -49,6 +54,11 @@ _KINDS = {
     ReportSection.CHARGES: (UsageKind.SUBSCRIPTION_FEE, UsageKind.ONE_TIME, UsageKind.ROAMING),
 }
 _DIRECTION = {"IN": "входящий", "OUT": "исходящий"}
+# Up to this many rows in the chosen usage sections, one read of usage_record feeds them all
+# (kept in memory, a few MiB at most); above it each section streams its own keyset read,
+# so memory stays flat whatever the period. A small report of every section read the table
+# four times (27 statements a render in all, issue #16).
+ONE_SCAN_ROWS = 5_000
 _USAGE_COLUMNS = {
     ReportSection.CALLS: [
         Column("Дата и время", ColumnKind.DATETIME),
@@ -95,8 +105,13 @@ async def build_report(order: DetailOrder, generated_at: datetime) -> Report:
     period = Period(order.period_from, order.period_to, zone)
     spent = await expenses(subscriber.id, period)
     chosen = [ReportSection(s) for s in order.sections]
-    counts = await _row_counts(subscriber.id, period, spent)
-    sections = [await _section(code, subscriber, period, spent, counts) for code in chosen]
+    movement = await _movement(subscriber.id, period, chosen)
+    counts = _row_counts(spent, movement.payments if movement else 0)
+    scanned = await _one_scan(subscriber.id, period, chosen, counts)
+    sections = [
+        await _section(code, subscriber, period, spent, counts, movement, scanned)
+        for code in chosen
+    ]
     store = await Store.get_or_none(id=order.store_id) if order.store_id is not None else None
     return Report(
         header=Header(
@@ -121,21 +136,55 @@ async def build_report(order: DetailOrder, generated_at: datetime) -> Report:
 
 
 async def estimate_rows(subscriber_id: int, period: Period, sections: Sequence[str]) -> int:
-    counts = await _row_counts(subscriber_id, period, await expenses(subscriber_id, period))
-    return sum(counts.get(ReportSection(s), 0) for s in sections)
+    chosen = [ReportSection(s) for s in sections]
+    payments = 0
+    if ReportSection.PAYMENTS in chosen:
+        payments = await count_payments(subscriber_id, period.start, period.end)
+    counts = _row_counts(await expenses(subscriber_id, period), payments)
+    return sum(counts.get(code, 0) for code in chosen)
 
 
-async def _row_counts(
-    subscriber_id: int, period: Period, spent: ExpensesView
-) -> dict[ReportSection, int]:
+def _row_counts(spent: ExpensesView, payments: int) -> dict[ReportSection, int]:
     by_kind: dict[UsageKind, int] = {}
     for total in spent.totals:
         by_kind[total.kind] = by_kind.get(total.kind, 0) + total.count
     counts = {code: sum(by_kind.get(k, 0) for k in kinds) for code, kinds in _KINDS.items()}
-    counts[ReportSection.PAYMENTS] = await count_payments(subscriber_id, period.start, period.end)
+    counts[ReportSection.PAYMENTS] = payments
     counts[ReportSection.SUMMARY] = len(spent.by_category)
     counts[ReportSection.BALANCES] = 4
     return counts
+
+
+async def _movement(
+    subscriber_id: int, period: Period, chosen: Sequence[ReportSection]
+) -> BalanceMovement | None:
+    """The money of the balances and payments sections, in one statement (None: neither)."""
+    if ReportSection.BALANCES in chosen:
+        # Walk back from today's balance: opening = now - (payments - charges since the start).
+        far_future = period.end.replace(year=period.end.year + 100)
+        return await balance_movement(subscriber_id, period.start, period.end, far_future)
+    if ReportSection.PAYMENTS in chosen:
+        return await balance_movement(subscriber_id, period.start, period.end)
+    return None
+
+
+async def _one_scan(
+    subscriber_id: int,
+    period: Period,
+    chosen: Sequence[ReportSection],
+    counts: dict[ReportSection, int],
+) -> dict[ReportSection, list[UsageRow]] | None:
+    """The rows of every chosen usage section from one read, when they are few (None: each
+    section reads its own). Each section's rows keep the read's (occurred_at, id) order."""
+    codes = [code for code in chosen if code in _KINDS]
+    if len(codes) < 2 or sum(counts.get(code, 0) for code in codes) > ONE_SCAN_ROWS:
+        return None
+    section_of = {str(kind): code for code in codes for kind in _KINDS[code]}
+    rows: dict[ReportSection, list[UsageRow]] = {code: [] for code in codes}
+    kinds = [kind for code in codes for kind in _KINDS[code]]
+    async for row in usage_rows(subscriber_id, period.start, period.end, kinds):
+        rows[section_of[row.kind]].append(row)
+    return rows
 
 
 async def _section(
@@ -144,16 +193,23 @@ async def _section(
     period: Period,
     spent: ExpensesView,
     counts: dict[ReportSection, int],
+    movement: BalanceMovement | None,
+    scanned: dict[ReportSection, list[UsageRow]] | None,
 ) -> Section:
     title = SECTION_TITLES[code]
     if code in _KINDS:
         kinds = _KINDS[code]
         total = from_kopecks(sum(t.kopecks for t in spent.totals if t.kind in kinds))
+        source = (
+            usage_rows(subscriber.id, period.start, period.end, kinds)
+            if scanned is None
+            else _listed(scanned.pop(code))
+        )
         return Section(
             code,
             title,
             _USAGE_COLUMNS[code],
-            _usage_rows(code, subscriber.id, period, kinds),
+            _usage_rows(code, period, source),
             [("Итого", total), ("Записей", counts.get(code, 0))],
         )
     if code == ReportSection.SUMMARY:
@@ -169,8 +225,10 @@ async def _section(
             [("Итого расходов", spent.total)],
         )
     if code == ReportSection.BALANCES:
-        return await _balances(subscriber, period)
+        assert movement is not None
+        return await _balances(subscriber, movement)
     if code == ReportSection.PAYMENTS:
+        assert movement is not None
         return Section(
             code,
             title,
@@ -181,7 +239,7 @@ async def _section(
                 Column("Сумма, ₽", ColumnKind.MONEY),
             ],
             _payment_rows(subscriber.id, period),
-            [("Итого", (await main_balance_movement(subscriber.id, period.start, period.end))[0])],
+            [("Итого", movement.paid)],
         )
     if code == ReportSection.PACKAGES:
         return await _packages(subscriber, period)
@@ -193,11 +251,16 @@ async def _rows(rows: list[tuple[Cell, ...]]) -> AsyncIterator[tuple[Cell, ...]]
         yield row
 
 
+async def _listed(rows: list[UsageRow]) -> AsyncIterator[UsageRow]:
+    for row in rows:
+        yield row
+
+
 async def _usage_rows(
-    code: ReportSection, subscriber_id: int, period: Period, kinds: Sequence[UsageKind]
+    code: ReportSection, period: Period, source: AsyncIterator[UsageRow]
 ) -> AsyncIterator[tuple[Cell, ...]]:
     zone_of = period.zone
-    async for r in usage_rows(subscriber_id, period.start, period.end, kinds):
+    async for r in source:
         at = r.occurred_at.astimezone(zone_of)
         direction = _DIRECTION.get(r.direction or "", "")
         zone = r.zone or ""
@@ -235,14 +298,11 @@ async def _payment_rows(subscriber_id: int, period: Period) -> AsyncIterator[tup
         yield (p.occurred_at.astimezone(period.zone), p.method, p.description, p.amount)
 
 
-async def _balances(subscriber: Subscriber, period: Period) -> Section:
+async def _balances(subscriber: Subscriber, movement: BalanceMovement) -> Section:
     main = await Balance.get_or_none(subscriber_id=subscriber.id, kind="MAIN")
     current = main.amount if main else Decimal("0.00")
-    # Walk back from today's balance: opening = now - (payments - charges since the start).
-    far_future = period.end.replace(year=period.end.year + 100)
-    since_in, since_out = await main_balance_movement(subscriber.id, period.start, far_future)
-    paid, charged = await main_balance_movement(subscriber.id, period.start, period.end)
-    opening = current - since_in + since_out
+    paid, charged = movement.paid, movement.charged
+    opening = current - movement.paid_since + movement.charged_since
     closing = opening + paid - charged
     return Section(
         ReportSection.BALANCES,
