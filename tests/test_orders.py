@@ -29,7 +29,17 @@ from detalka.models import (
 from detalka.resolvers.rendering import orders_to_resend, purge_expired_documents
 from detalka.settings import Settings
 from tests.factories import NOW, MovableClock, make_region, subscriber_with_history
-from tests.ordering import CANCEL, NODE, Ordering, global_id, open_ordering, pk_of, working
+from tests.ordering import (
+    CANCEL,
+    NODE,
+    ORDER_FIELDS,
+    Ordering,
+    global_id,
+    open_ordering,
+    order_input,
+    pk_of,
+    working,
+)
 
 
 @pytest.fixture
@@ -333,3 +343,40 @@ async def test_an_order_is_rendered_through_the_redis_broker(
         order = (await ordering.create(format="CSV"))["order"]
         ready = await ordering.wait_for(order["id"], "READY")
         assert (await ordering.download(ready["document"]["downloadUrl"])).status_code == 200
+
+
+EVERY_FIELD = f"""{ORDER_FIELDS} createdAt updatedAt readyAt expiresAt
+  period {{ from to timeZone }} store {{ id name address region {{ code name }} }}"""
+CREATE_EVERY = f"""mutation($input: DetailOrderInput!) {{
+  detailOrderCreate(input: $input) {{ order {{ {EVERY_FIELD} }} userErrors {{ code }} }} }}"""
+READ_EVERY = f"query($id: ID!) {{ node(id: $id) {{ ... on DetailOrder {{ {EVERY_FIELD} }} }} }}"
+
+
+async def test_a_placed_order_answers_as_a_read_of_it_does(db: Settings, tmp_path: Path) -> None:
+    # given the API without a worker, so each order stays as it was placed
+    settings = db.model_copy(update={"data_dir": tmp_path})
+    clock = MovableClock(NOW)
+    jobs = Jobs.for_settings(settings, clock)
+    subscriber = await subscriber_with_history()
+    store = await Store.create(
+        region_id=subscriber.home_region_id,  # type: ignore[call-arg]
+        name=f"Салон {uuid.uuid4().hex[:6]}",
+        address="Москва, Тверская, 1",
+    )
+    async for opened in open_ordering(settings, subscriber, clock, jobs):
+        for given in (
+            {"format": "CSV"},
+            {"format": "HTML", "delivery": "EMAIL", "email": "petr@example.com"},
+            {"delivery": "PAPER", "storeId": global_id("Store", store.id), "sections": ["CALLS"]},
+            {"format": "XLSX", "idempotencyKey": "once"},
+            {"format": "XLSX", "idempotencyKey": "once"},  # the same order again
+        ):
+            # when it is placed
+            data = await opened.data(CREATE_EVERY, {"input": order_input(**given)})
+            created = data["detailOrderCreate"]
+            assert created["userErrors"] == []
+            # then the mutation's answer is what reading the order gives
+            read = await opened.data(READ_EVERY, {"id": created["order"]["id"]})
+            assert created["order"] == read["node"]
+            assert created["order"]["status"] == "PENDING"
+    jobs.broker.close()

@@ -236,7 +236,7 @@ async def seeded_context(seeded: SeedReport, db: Settings) -> Context:
                 None,
                 any_email=True,
             )
-            placed = await orders.place_order(request, subscriber, SEED_NOW, 3, _refuse)
+            placed, _ = await orders.place_order(request, subscriber, SEED_NOW, 3, _refuse)
             await orders.cancel_order(subscriber.id, placed.id, SEED_NOW)
     viewer = Viewer(subscriber.id, frozenset(Scope), session_id=-1)
     return Context(request=None, response=None, services=services, viewer=viewer)  # type: ignore[arg-type]

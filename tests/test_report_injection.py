@@ -65,7 +65,7 @@ async def _report(db: Settings) -> Report:
         None,
         None,
     )
-    order = await orders.place_order(request, row, NOW, 3, _enqueue)
+    order, _ = await orders.place_order(request, row, NOW, 3, _enqueue)
     report = await build_report(order, NOW)
     report.header = dataclasses.replace(
         report.header,

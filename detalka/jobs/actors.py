@@ -34,6 +34,7 @@ async def render_detail_order(order_id: int) -> None:
         lease=deps.lease,
         notify=deps.notify,
         deliver=_deliver_later,
+        wake=deps.wake,
     )
 
 

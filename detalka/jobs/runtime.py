@@ -62,6 +62,11 @@ class Dependencies:
         await publish_quietly(self.events, subscriber_id, order_id)
         await self.send_webhooks(order_id)
 
+    async def wake(self, subscriber_id: int, order_id: int) -> None:
+        """Told after a committed change that wrote no webhook event (a render's claim and
+        progress): the followers' wake-up alone, without looking for webhooks to send."""
+        await publish_quietly(self.events, subscriber_id, order_id)
+
     async def send_webhooks(self, order_id: int) -> None:
         try:
             unsent = await webhook_sending.unsent_for_order(order_id, self.clock.now())

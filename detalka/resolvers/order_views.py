@@ -54,7 +54,11 @@ async def orders(
         moment, last_id = before
         query = query.filter(created_at__lte=moment).exclude(created_at=moment, id__gte=last_id)
     rows = await query.order_by("-created_at", "-id").limit(limit)
-    documents = {d.order_id: d for d in await Document.filter(order_id__in=[r.id for r in rows])}
+    # Only a READY order has a live document (it commits with READY; EXPIRED deletes it in
+    # the same transaction): a page of orders still rendering reads no documents at all.
+    ready = [r.id for r in rows if r.status == DetailOrderStatus.READY]
+    found = await Document.filter(order_id__in=ready) if ready else []
+    documents = {d.order_id: d for d in found}
     return [OrderView(r, ZoneInfo(r.region.time_zone), _live(documents.get(r.id))) for r in rows]
 
 

@@ -202,8 +202,9 @@ async def place_order(
     horizon_years: int,
     enqueue: Enqueue,
     max_queued: int | None = None,
-) -> DetailOrder:
+) -> tuple[DetailOrder, bool]:
     """Save the order, then send its message; the same idempotency key gives the same order.
+    Returns the order and whether this call placed it (False: the key's earlier order).
 
     With ``max_queued``, a subscriber with that many orders PENDING or RENDERING gets
     TOO_MANY_ORDERS: one subscriber cannot fill the render queue for everyone else.
@@ -214,7 +215,7 @@ async def place_order(
     if key is not None:
         existing = await _existing(subscriber.id, key, fingerprint, now)
         if existing is not None:
-            return existing
+            return existing, False
     try:
         async with in_transaction():
             if max_queued is not None:
@@ -249,9 +250,9 @@ async def place_order(
         existing = await _existing(subscriber.id, key, fingerprint, now)
         if existing is None:
             raise
-        return existing
+        return existing, False
     await dispatch(row, enqueue, now)
-    return row
+    return row, True
 
 
 def _checked_key(key: str | None) -> str | None:

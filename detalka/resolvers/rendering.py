@@ -33,6 +33,7 @@ from detalka.models.enums import (
 from detalka.reports.build import build_report
 from detalka.reports.formats import renderer_for
 from detalka.reports.report import Progress
+from detalka.reports.writing import PROGRESS_EVERY
 from detalka.resolvers import render_lease
 from detalka.resolvers.orders import Notify
 from detalka.resolvers.render_lease import LEASE, Claim, LeaseLost
@@ -64,27 +65,30 @@ async def render_order(
     lease: timedelta = LEASE,
     notify: Notify = _nothing,
     deliver: Deliver = _nothing,
+    wake: Notify | None = None,
 ) -> bool:
     """Idempotent: does nothing unless it claims the order. True when it made a document.
 
     ``notify`` hears of every committed change (claimed, progress, READY, FAILED);
-    ``deliver`` is called once the order is READY with an EMAIL delivery pending. Raises
-    LeaseHeld (another worker renders it) and infrastructure errors: retry the message.
+    ``wake``, when given, hears of those that wrote no webhook event (claimed, progress)
+    instead. ``deliver`` is called once the order is READY with an EMAIL delivery pending.
+    Raises LeaseHeld (another worker renders it) and infrastructure errors: retry the message.
     """
     claim = await render_lease.claim(order_id, clock, lease)
     if claim is None:
         return False
     order = claim.order
+    wake = wake or notify
     try:
         async with render_lease.heartbeat(claim, clock, lease) as beating:
-            await notify(order.subscriber_id, order_id)
+            await wake(order.subscriber_id, order_id)
             if claim.token > render_lease.MAX_ATTEMPTS:
                 await _fail(
                     claim, clock, "Не удалось подготовить детализацию. Закажите её ещё раз."
                 )
                 await notify(order.subscriber_id, order_id)
                 return False
-            progress = _progress(claim, beating, clock, notify)
+            progress = _progress(claim, beating, clock, wake)
             made = await _render_claimed(
                 claim, storage=storage, clock=clock, document_ttl=document_ttl, progress=progress
             )
@@ -114,7 +118,12 @@ async def _fail(claim: Claim, clock: Clock, reason: str) -> None:
             status=DetailOrderStatus.FAILED, failure_reason=reason, updated_at=now
         )
         if failed:
-            await record_order_event(claim.order.id, WebhookEventType.DETAIL_ORDER_FAILED, now)
+            await record_order_event(
+                claim.order.id,
+                WebhookEventType.DETAIL_ORDER_FAILED,
+                now,
+                subscriber_id=claim.order.subscriber_id,
+            )
 
 
 async def _render_claimed(
@@ -131,6 +140,7 @@ async def _render_claimed(
     renderer = renderer_for(order.format)
     key = f"{order.subscriber_id}/{order.id}-{secrets.token_hex(8)}.{renderer.extension}"
     temporary = storage.temporary(key)
+    kept = False  # the document row committed: the file is the order's
     try:
         with temporary.open("wb") as out:
             rows = await renderer.render(report, out, progress(report.estimated_rows))
@@ -161,15 +171,21 @@ async def _render_claimed(
                 created_at=now,
                 expires_at=now + document_ttl,
             )
-            await record_order_event(order.id, WebhookEventType.DETAIL_ORDER_READY, now)
+            await record_order_event(
+                order.id,
+                WebhookEventType.DETAIL_ORDER_READY,
+                now,
+                subscriber_id=order.subscriber_id,
+            )
+        kept = True
         elapsed = time.monotonic() - started
         metrics.RENDER_SECONDS.labels(str(order.format)).observe(elapsed)
         metrics.RENDER_ROWS_PER_SECOND.labels(str(order.format)).observe(rows / max(elapsed, 1e-6))
     finally:
         # Whatever happened, no temporary file stays; a file of an order that did not
-        # become READY goes too.
+        # become READY goes too (asked of the database unless the commit was seen to pass).
         temporary.unlink(missing_ok=True)
-        if not await _kept(order.id, key):
+        if not kept and not await _kept(order.id, key):
             await _forget(storage, key)
     return True
 
@@ -197,6 +213,11 @@ def _progress(
     def for_rows(estimated_rows: int) -> Progress:
         async def progress(rows: int) -> None:
             beating.check()
+            if rows < PROGRESS_EVERY:
+                # A report this small is done in a fraction of a second: its only report
+                # (0.99, just before READY) cost a write, an event and each follower's
+                # re-read, and showed nothing. READY's write is fenced by the claim too.
+                return
             share = min(rows / estimated_rows, 0.99)
             still = await DetailOrder.filter(claim.mine()).update(
                 progress=share, updated_at=clock.now()

@@ -63,12 +63,19 @@ async def listening_endpoints(subscriber_id: int, event_type: WebhookEventType) 
     ]
 
 
-async def record_order_event(order_id: int, event_type: WebhookEventType, at: datetime) -> int:
-    """The event and its delivery rows, in the caller's transaction; how many rows."""
-    order = await DetailOrder.get(id=order_id)
-    endpoint_ids = await listening_endpoints(order.subscriber_id, event_type)
+async def record_order_event(
+    order_id: int, event_type: WebhookEventType, at: datetime, *, subscriber_id: int | None = None
+) -> int:
+    """The event and its delivery rows, in the caller's transaction; how many rows.
+
+    A caller that knows the order's subscriber passes it: the order is then read only when
+    someone listens (most subscribers have no endpoint: one statement, not two)."""
+    if subscriber_id is None:
+        subscriber_id = (await DetailOrder.get(id=order_id)).subscriber_id
+    endpoint_ids = await listening_endpoints(subscriber_id, event_type)
     if not endpoint_ids:
         return 0
+    order = await DetailOrder.get(id=order_id)
     body = json.dumps(payload(order, event_type, at), ensure_ascii=False, separators=(",", ":"))
     event = await WebhookEvent.create(
         uid=uuid.uuid4().hex, type=str(event_type), order_id=order_id, payload=body, created_at=at
