@@ -41,12 +41,15 @@ async def orders(
     before: tuple[datetime, int] | None = None,
     limit: int = 100,
 ) -> list[OrderView]:
-    """The subscriber's orders, newest first, in three queries whatever their number.
+    """The subscriber's orders, newest first, with their regions, stores and documents in one
+    query whatever their number.
 
     ``before`` is the (created_at, id) of the last order of the page before.
     """
+    # The document by a join (one-to-one, so no row repeats): an order's re-read after each
+    # event of a followed render is one statement, not two.
     query = DetailOrder.filter(subscriber_id=subscriber_id).select_related(
-        "region", "store__region"
+        "region", "store__region", "document"
     )
     if ids is not None:
         query = query.filter(id__in=ids)
@@ -54,12 +57,7 @@ async def orders(
         moment, last_id = before
         query = query.filter(created_at__lte=moment).exclude(created_at=moment, id__gte=last_id)
     rows = await query.order_by("-created_at", "-id").limit(limit)
-    # Only a READY order has a live document (it commits with READY; EXPIRED deletes it in
-    # the same transaction): a page of orders still rendering reads no documents at all.
-    ready = [r.id for r in rows if r.status == DetailOrderStatus.READY]
-    found = await Document.filter(order_id__in=ready) if ready else []
-    documents = {d.order_id: d for d in found}
-    return [OrderView(r, ZoneInfo(r.region.time_zone), _live(documents.get(r.id))) for r in rows]
+    return [OrderView(r, ZoneInfo(r.region.time_zone), _live(r.document)) for r in rows]
 
 
 def _live(document: Document | None) -> Document | None:
