@@ -8,17 +8,19 @@ import io
 import re
 import zipfile
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import lxml.html
 import openpyxl
 import pytest
 from pypdf import PdfReader
+from reportlab.lib.colors import black  # type: ignore[import-untyped]
 
 from detalka.models.enums import ReportFormat, ReportSection
-from detalka.reports import render_csv, render_xlsx
+from detalka.reports import render_csv, render_pdf, render_xlsx
 from detalka.reports.formats import renderer_for
 from detalka.reports.render_csv import CsvRenderer
 from detalka.reports.render_html import HtmlRenderer
@@ -34,6 +36,7 @@ from detalka.reports.report import (
     Report,
     Section,
 )
+from detalka.reports.writing import human_cell
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 FORMULA = '=HYPERLINK("http://evil.example/","Нажмите")'
@@ -537,6 +540,88 @@ async def test_pdf_turns_to_landscape_when_a_section_has_many_columns() -> None:
     page = PdfReader(io.BytesIO(data)).pages[0]
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (842, 595)
     assert "31.10.2026 23:30:00" in pdf_text(data)
+
+
+def varied_calls(count: int) -> list[tuple[Cell, ...]]:
+    """Calls whose cells put the PDF's text drawing through its corners: more distinct characters
+    than one font subset holds (256), characters DejaVu has no glyph for, control characters,
+    PDF string delimiters, the no-break space, texts too wide for their column, empty cells."""
+    scripts = [(0x391, 0x3CA), (0x531, 0x557), (0x10D0, 0x10F1), (0x2190, 0x2200), (0x2500, 0x2580)]
+    alphabet = "".join(chr(code) for first, end in scripts for code in range(first, end))
+    texts = [
+        "Исходящий вызов, Москва",
+        "(скобки) и \\ обратная черта",
+        "строка\nперевод\tтабуляция\x7f",
+        "漢字: в шрифте нет таких знаков",
+        "очень длинное описание, которое не поместится в колонку, " * 3,
+        "",
+        "\u00a0неразрывный пробел\u00a0",
+        FORMULA,
+    ]
+    start = datetime(2026, 10, 1, tzinfo=MOSCOW)
+    return [
+        (
+            None if n % 17 == 0 else start + n * timedelta(minutes=13),
+            f"+7916{n:07d}",
+            alphabet[n * 7 % len(alphabet) :][:20] if n % 3 == 0 else texts[n % len(texts)],
+            None if n % 11 == 0 else n * 37 + (10**9 if n % 5 == 0 else 0),
+            (Decimal(n) / 7).quantize(Decimal("0.01")) * (-1 if n % 4 == 0 else 1),
+        )
+        for n in range(count)
+    ]
+
+
+def reference_row(table: Any, pages: Any, row: tuple[Cell, ...]) -> None:
+    """A table row drawn with reportlab's text object, a ``textOut`` a cell: what
+    ``render_pdf`` writes straight into the page's operators must be exactly this."""
+    if not pages.room(render_pdf.ROW):
+        pages.next_page()
+        pages.line(f"{table.section.title} (продолжение)", render_pdf.BOLD, 9, 14)
+        table._column_titles(pages)
+    canvas, x, y = pages.canvas, render_pdf.MARGIN, pages.y
+    if table.shaded:
+        canvas.setFillColor(render_pdf.ZEBRA)
+        canvas.rect(render_pdf.MARGIN, y - render_pdf.ROW, table.width, render_pdf.ROW, 0, 1)
+        canvas.setFillColor(black)
+    table.shaded = not table.shaded
+    text_object = canvas.beginText()
+    text_object.setFont(render_pdf.FONT, render_pdf.SIZE)
+    for value, column, width in zip(row, table.columns, table.widths, strict=True):
+        shown = human_cell(value, column.kind)
+        text, text_width = render_pdf._fitted(shown, width - 2 * render_pdf.PAD)
+        pad = render_pdf.PAD
+        right = column.kind in (ColumnKind.MONEY, ColumnKind.INTEGER)
+        text_object.setTextOrigin(x + width - pad - text_width if right else x + pad, y - 8)
+        text_object.textOut(text)
+        x += width
+    canvas.drawText(text_object)
+    pages.y -= render_pdf.ROW
+
+
+def without_creation_date(data: bytes) -> bytes:
+    return re.sub(rb"/CreationDate \(D:\d{14}Z\)", b"", data)
+
+
+async def test_pdf_rows_are_the_bytes_reportlabs_text_object_would_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given 1,500 varied calls, drawn in chunks of 3 pages (each chunk its own font subsets)
+    calls = varied_calls(1500)
+
+    # when the renderer draws them, and reportlab's text object draws them
+    written = await render(PdfRenderer(pages_per_chunk=3), make_report(calls=calls))
+    monkeypatch.setattr(render_pdf._Table, "row", reference_row)
+    drawn = await render(PdfRenderer(pages_per_chunk=3), make_report(calls=calls))
+
+    # then the documents are the same, byte for byte, and show the rows
+    assert without_creation_date(written) == without_creation_date(drawn)
+    reader = PdfReader(io.BytesIO(written), strict=True)
+    assert len(reader.pages) > 12
+    text = pdf_text(written)
+    for shown in ["(скобки) и \\ обратная черта", "+79160001499", "-213,71 ₽", "1 000 000 185"]:
+        assert shown in text
+    assert "очень длинное описание, которое не" in text
+    assert "…" in text
 
 
 CSV_VALUES = [
