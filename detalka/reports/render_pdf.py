@@ -16,18 +16,21 @@ from __future__ import annotations
 import functools
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from reportlab.lib.colors import Color, black  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import A4, landscape  # type: ignore[import-untyped]
+from reportlab.lib.rl_accel import escapePDF, fp_str  # type: ignore[import-untyped]
 from reportlab.lib.utils import simpleSplit  # type: ignore[import-untyped]
 from reportlab.pdfbase.pdfmetrics import (  # type: ignore[import-untyped]
+    getFont,
     registerFont,
     stringWidth,
 )
 from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
-from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+from reportlab.pdfgen.canvas import PATH_OPS, Canvas  # type: ignore[import-untyped]
 
 from detalka.models.enums import ReportFormat
 from detalka.reports.pdf_join import PdfJoiner
@@ -65,6 +68,8 @@ _MIN_TEXT_WIDTH = 90.0
 _NARROWEST_TEXT = 40.0
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 _RIGHT_ALIGNED = {ColumnKind.MONEY, ColumnKind.INTEGER}
+_TEXT_FONT = f"{fp_str(SIZE)} Tf {fp_str(SIZE * 1.2)} TL"  # a text object's size and leading
+_CACHED = 4096  # texts a column remembers (fitted and placed) before it forgets them all
 
 
 @functools.cache
@@ -130,6 +135,12 @@ class _Table:
         ]
         self.header_height = max(len(lines) for lines in self.titles) * ROW + 2
         self.shaded = False
+        self._cells: list[_Cell] = []
+        x = MARGIN
+        for column, column_width in zip(self.columns, self.widths, strict=True):
+            self._cells.append(_Cell(column.kind, x, column_width))
+            x += column_width
+        self._at: dict[float, tuple[str, list[str]]] = {}
 
     def start(self, pages: _Pages) -> None:
         if not pages.room(24 + self.header_height + ROW):
@@ -143,24 +154,46 @@ class _Table:
             pages.next_page()
             pages.line(f"{self.section.title} (продолжение)", BOLD, 9, 14)
             self._column_titles(pages)
-        canvas, x, y = pages.canvas, MARGIN, pages.y
+        y = pages.y
+        code = pages.canvas._code  # the page's operators, joined by reportlab at showPage
+        at = self._at.get(y) or self._place(y, pages.canvas)
         if self.shaded:
-            canvas.setFillColor(ZEBRA)
-            canvas.rect(MARGIN, y - ROW, self.width, ROW, stroke=0, fill=1)
-            canvas.setFillColor(black)
+            code += at[1]
         self.shaded = not self.shaded
-        # One text object for the row's cells: a drawString per cell costs a text object,
-        # its font and its operators each (about a third of a row's drawing time).
-        text_object = canvas.beginText()
-        text_object.setFont(FONT, SIZE)
-        for value, column, width in zip(row, self.columns, self.widths, strict=True):
-            text, text_width = _fitted(human_cell(value, column.kind), width - 2 * PAD)
-            right = column.kind in _RIGHT_ALIGNED
-            text_object.setTextOrigin(x + width - PAD - text_width if right else x + PAD, y - 8)
-            text_object.textOut(text)
-            x += width
-        canvas.drawText(text_object)
+        # The operators reportlab's text object writes for a textOut a cell (tests hold that
+        # reference), written here with each text fitted and placed once per column and value
+        # and encoded a character at a time: a cell through the text object cost ten Python
+        # calls and most of a row's time.
+        shows, subset_name = pages.text.shows, pages.text.subset_name
+        parts = ["BT 1 0 0 1 0 0 Tm"]
+        subset = -1
+        for value, cell in zip(row, self._cells, strict=True):
+            text = value if type(value) is str else human_cell(value, cell.kind)
+            placed = cell.placed.get(text) or cell.place(text)
+            parts.append(f"1 0 0 1 {placed[0]} {at[0]} Tm")
+            operators = shows(placed[1])
+            if not operators:
+                parts.append("")  # what the text object writes for an empty text
+            for part_subset, operator in operators:
+                if part_subset != subset:
+                    parts.append(f"{subset_name(part_subset)} {_TEXT_FONT}")
+                    subset = part_subset
+                parts.append(operator)
+        parts.append("ET")
+        code.append(" ".join(parts))
         pages.y -= ROW
+
+    def _place(self, y: float, canvas: Canvas) -> tuple[str, list[str]]:
+        """A row's baseline at ``y`` and the operators of its zebra stripe there."""
+        if len(self._at) >= _CACHED:
+            self._at.clear()
+        stripe = [
+            f"{fp_str(ZEBRA.red, ZEBRA.green, ZEBRA.blue)} rg",
+            f"n {fp_str(MARGIN, y - ROW, self.width, ROW)} re {PATH_OPS[0, 1, canvas._fillMode]}",
+            f"{fp_str(black.red, black.green, black.blue)} rg",
+        ]
+        at = self._at[y] = (fp_str(y - 8), stripe)
+        return at
 
     def _column_titles(self, pages: _Pages) -> None:
         canvas, x, y = pages.canvas, MARGIN, pages.y
@@ -220,22 +253,127 @@ def _longest_word(title: str) -> float:
     return max((stringWidth(word, BOLD, SIZE) for word in title.split()), default=0.0)
 
 
+class _Cell:
+    """A column's cells: each text fitted to the column and placed, remembered for repeats
+    (directions, zones, descriptions, amounts, durations)."""
+
+    def __init__(self, kind: ColumnKind, x: float, width: float) -> None:
+        self.kind = kind
+        self._room = width - 2 * PAD
+        # Evaluated as the text object's origin was: x + width - PAD - text width, or x + PAD.
+        self._right = x + width - PAD if kind in _RIGHT_ALIGNED else None
+        self._left = fp_str(x + PAD)
+        self.placed: dict[str, tuple[str, str]] = {}  # text: (x of its origin, fitted text)
+
+    def place(self, text: str) -> tuple[str, str]:
+        if len(self.placed) >= _CACHED:
+            self.placed.clear()
+        fitted, text_width = _fitted(text, self._room, measure=_body_width)
+        x = self._left if self._right is None else fp_str(self._right - text_width)
+        placed = self.placed[text] = (x, fitted)
+        return placed
+
+
+class _Widths(dict[str, float]):
+    """The body font's advance widths by character, as reportlab's ``stringWidth`` for a TTF
+    takes them (``charWidths``, else the default width), for ``sum(map(...))`` in C."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._face: Any = None
+
+    def __missing__(self, char: str) -> float:
+        if self._face is None:
+            self._face = getFont(FONT).face
+        if len(self) >= _CACHED:
+            self.clear()
+        width: float = self._face.charWidths.get(ord(char), self._face.defaultWidth)
+        self[char] = width
+        return width
+
+
+_WIDTHS = _Widths()
+
+
+def _body_width(text: str) -> float:
+    """``stringWidth(text, FONT, SIZE)``, the same float: the same widths summed in order."""
+    return 0.001 * SIZE * sum(map(_WIDTHS.__getitem__, text))
+
+
+class _OtherSubset(Exception):
+    """A character the document's font subset 0 does not hold."""
+
+
+class _Text:
+    """Body text as PDF string operators in one canvas's document: the font subsets of a
+    document are filled in the order characters are first drawn, so this asks reportlab's
+    ``splitString`` for each new character, in the order the text object would have."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self._doc = canvas._doc
+        self._font = getFont(FONT)
+        self._codes = _SubsetZero(self._font, self._doc)
+        self._names: dict[int, str] = {}
+
+    def shows(self, text: str) -> list[tuple[int, str]]:
+        """``(subset, "(...) Tj")`` for each run of ``text`` in one subset of the font."""
+        try:
+            return [(0, f"({''.join(map(self._codes.__getitem__, text))}) Tj")] if text else []
+        except _OtherSubset:
+            split = self._font.splitString(text, self._doc)
+            return [(subset, f"({escapePDF(codes)}) Tj") for subset, codes in split]
+
+    def subset_name(self, subset: int) -> str:
+        name = self._names.get(subset)
+        if name is None:
+            name = self._names[subset] = self._font.getSubsetInternalName(subset, self._doc)
+        return name
+
+
+class _SubsetZero(dict[str, str]):
+    """Characters of font subset 0 of a document, by their escaped code in it."""
+
+    def __init__(self, font: Any, doc: Any) -> None:
+        super().__init__()
+        self._font, self._doc = font, doc
+
+    def __missing__(self, char: str) -> str:
+        ((subset, code),) = self._font.splitString(char, self._doc)
+        if subset:
+            raise _OtherSubset(char)
+        escaped: str = escapePDF(code)
+        self[char] = escaped
+        return escaped
+
+
 def _fit(text: str, width: float, font: str, size: float) -> str:
     return _fitted(text, width, font, size)[0]
 
 
-def _fitted(text: str, width: float, font: str = FONT, size: float = SIZE) -> tuple[str, float]:
+def _fitted(
+    text: str,
+    width: float,
+    font: str = FONT,
+    size: float = SIZE,
+    measure: Callable[[str], float] | None = None,
+) -> tuple[str, float]:
     """The text, cut with «…» if it is wider than ``width``, and its width."""
+    if measure is None:
+        measure = functools.partial(_string_width, font=font, size=size)
     text = _CONTROLS.sub(" ", text)  # line breaks and tabs have no glyphs
-    text_width = stringWidth(text, font, size)
+    text_width = measure(text)
     if text_width <= width:
         return text, text_width
     while text:
         text = text[: len(text) - max(len(text) // 8, 1)]
-        text_width = stringWidth(text + "…", font, size)
+        text_width = measure(text + "…")
         if text_width <= width:
             break
     return text + "…", text_width
+
+
+def _string_width(text: str, font: str, size: float) -> float:
+    return float(stringWidth(text, font, size))
 
 
 class _Pages:
@@ -262,9 +400,11 @@ class _Pages:
 
     def _new_canvas(self) -> Canvas:
         self._buffer = io.BytesIO()
-        return Canvas(
+        canvas = Canvas(
             self._buffer, pagesize=self._page_size, pageCompression=1, initialFontName=FONT
         )
+        self.text = _Text(canvas)
+        return canvas
 
     def room(self, height: float) -> bool:
         return self.y - height >= BOTTOM
