@@ -17,6 +17,7 @@ import functools
 import io
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -69,6 +70,7 @@ _NARROWEST_TEXT = 40.0
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 _RIGHT_ALIGNED = {ColumnKind.MONEY, ColumnKind.INTEGER}
 _TEXT_FONT = f"{fp_str(SIZE)} Tf {fp_str(SIZE * 1.2)} TL"  # a text object's size and leading
+_ROW_START = f"BT 1 0 0 1 {fp_str(0, 0)} Tm"  # a text object begun at the origin
 _CACHED = 4096  # texts a column remembers (fitted and placed) before it forgets them all
 
 
@@ -141,6 +143,7 @@ class _Table:
             self._cells.append(_Cell(column.kind, x, column_width))
             x += column_width
         self._at: dict[float, tuple[str, list[str]]] = {}
+        self._text: _Text | None = None
 
     def start(self, pages: _Pages) -> None:
         if not pages.room(24 + self.header_height + ROW):
@@ -161,24 +164,31 @@ class _Table:
             code += at[1]
         self.shaded = not self.shaded
         # The operators reportlab's text object writes for a textOut a cell (tests hold that
-        # reference), written here with each text fitted and placed once per column and value
-        # and encoded a character at a time: a cell through the text object cost ten Python
-        # calls and most of a row's time.
-        shows, subset_name = pages.text.shows, pages.text.subset_name
-        parts = ["BT 1 0 0 1 0 0 Tm"]
-        subset = -1
+        # reference), written here with each value fitted, placed and encoded once per column
+        # and document: a cell through the text object cost ten Python calls and most of a
+        # row's time.
+        text = pages.text
+        if text is not self._text:  # a new canvas, a new document: its font subsets start anew
+            self._text = text
+            for cell in self._cells:
+                cell.shown.clear()
+        y_text = at[0]
+        parts = [_ROW_START]
+        current = -1  # the font subset selected in the row's text object
         for value, cell in zip(row, self._cells, strict=True):
-            text = value if type(value) is str else human_cell(value, cell.kind)
-            placed = cell.placed.get(text) or cell.place(text)
-            parts.append(f"1 0 0 1 {placed[0]} {at[0]} Tm")
-            operators = shows(placed[1])
-            if not operators:
-                parts.append("")  # what the text object writes for an empty text
-            for part_subset, operator in operators:
-                if part_subset != subset:
-                    parts.append(f"{subset_name(part_subset)} {_TEXT_FONT}")
-                    subset = part_subset
-                parts.append(operator)
+            shown = cell.shown.get(value) if type(value) in cell.keyed else None
+            if shown is None:
+                shown = cell.show(value, text)
+            x, subset, shows = shown
+            if subset == current or not shows:
+                parts.append(f"1 0 0 1 {x} {y_text} Tm {shows}")
+            elif subset >= 0:
+                font = text.subset_name(subset)
+                parts.append(f"1 0 0 1 {x} {y_text} Tm {font} {_TEXT_FONT} {shows}")
+                current = subset
+            else:
+                shows, current = text.runs(shows, current)
+                parts.append(f"1 0 0 1 {x} {y_text} Tm {shows}")
         parts.append("ET")
         code.append(" ".join(parts))
         pages.y -= ROW
@@ -254,8 +264,9 @@ def _longest_word(title: str) -> float:
 
 
 class _Cell:
-    """A column's cells: each text fitted to the column and placed, remembered for repeats
-    (directions, zones, descriptions, amounts, durations)."""
+    """A column's cells in one document: each value shown as the text object would show it
+    (its origin's x, its font subset, its string operators), remembered for the values that
+    repeat (directions, zones, descriptions, amounts, durations)."""
 
     def __init__(self, kind: ColumnKind, x: float, width: float) -> None:
         self.kind = kind
@@ -263,15 +274,24 @@ class _Cell:
         # Evaluated as the text object's origin was: x + width - PAD - text width, or x + PAD.
         self._right = x + width - PAD if kind in _RIGHT_ALIGNED else None
         self._left = fp_str(x + PAD)
-        self.placed: dict[str, tuple[str, str]] = {}  # text: (x of its origin, fitted text)
+        # Values whose equality means the same text: never datetimes (one instant in two
+        # zones), bools (True == 1) or Decimals outside money (1.0 and 1.00 print apart).
+        self.keyed = {str, int, type(None)} | ({Decimal} if kind is ColumnKind.MONEY else set())
+        self.shown: dict[Cell, tuple[str, int, Any]] = {}
 
-    def place(self, text: str) -> tuple[str, str]:
-        if len(self.placed) >= _CACHED:
-            self.placed.clear()
-        fitted, text_width = _fitted(text, self._room, measure=_body_width)
+    def show(self, value: Cell, text: _Text) -> tuple[str, int, Any]:
+        fitted, text_width = _fitted(
+            value if type(value) is str else human_cell(value, self.kind),
+            self._room,
+            measure=_body_width,
+        )
         x = self._left if self._right is None else fp_str(self._right - text_width)
-        placed = self.placed[text] = (x, fitted)
-        return placed
+        shown = (x, *text.show(fitted))
+        if type(value) in self.keyed:
+            if len(self.shown) >= _CACHED:
+                self.shown.clear()
+            self.shown[value] = shown
+        return shown
 
 
 class _Widths(dict[str, float]):
@@ -315,13 +335,27 @@ class _Text:
         self._codes = _SubsetZero(self._font, self._doc)
         self._names: dict[int, str] = {}
 
-    def shows(self, text: str) -> list[tuple[int, str]]:
-        """``(subset, "(...) Tj")`` for each run of ``text`` in one subset of the font."""
+    def show(self, text: str) -> tuple[int, Any]:
+        """``(0, "(...) Tj")`` for a text all in the font's subset 0 (``(0, "")`` for none);
+        else ``(-1, runs)``, each run ``(subset, "(...) Tj")``, for ``runs``."""
+        if not text:
+            return 0, ""
         try:
-            return [(0, f"({''.join(map(self._codes.__getitem__, text))}) Tj")] if text else []
+            return 0, f"({''.join(map(self._codes.__getitem__, text))}) Tj"
         except _OtherSubset:
             split = self._font.splitString(text, self._doc)
-            return [(subset, f"({escapePDF(codes)}) Tj") for subset, codes in split]
+            return -1, tuple((subset, f"({escapePDF(codes)}) Tj") for subset, codes in split)
+
+    def runs(self, runs: tuple[tuple[int, str], ...], current: int) -> tuple[str, int]:
+        """The operators of runs in several subsets, each selecting its subset's font when
+        it is not ``current``; and the subset selected after them."""
+        parts = []
+        for subset, shows in runs:
+            if subset != current:
+                parts.append(f"{self.subset_name(subset)} {_TEXT_FONT}")
+                current = subset
+            parts.append(shows)
+        return " ".join(parts), current
 
     def subset_name(self, subset: int) -> str:
         name = self._names.get(subset)
