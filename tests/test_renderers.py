@@ -496,6 +496,18 @@ async def test_pdf_is_a4_and_embeds_dejavu_sans() -> None:
     assert all("/FontFile2" in font["/FontDescriptor"] for font in embedded)
 
 
+async def test_pdf_page_streams_are_compressed_binary_without_ascii85() -> None:
+    # when
+    data = await render(PdfRenderer(), make_report(calls=varied_calls(200)))
+
+    # then every page's stream is Flate alone, and the document reads back
+    reader = PdfReader(io.BytesIO(data), strict=True)
+    filters = {tuple(page["/Contents"].get_object()["/Filter"]) for page in reader.pages}
+    assert filters == {("/FlateDecode",)}
+    assert b"ASCII85Decode" not in data
+    assert "+79160000199" in pdf_text(data)
+
+
 async def test_pdf_saved_in_many_chunks_is_one_document_with_every_row_in_order() -> None:
     # given 300 calls, drawn one page a chunk
     calls = [(None, "+79031112233", f"Звонок №{n}", n, Decimal(n)) for n in range(1, 301)]

@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from reportlab import rl_config  # type: ignore[import-untyped]
 from reportlab.lib.colors import Color, black  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import A4, landscape  # type: ignore[import-untyped]
 from reportlab.lib.rl_accel import escapePDF, fp_str  # type: ignore[import-untyped]
@@ -75,7 +76,12 @@ _CACHED = 4096  # texts a column remembers (fitted and placed) before it forgets
 
 
 @functools.cache
-def register_fonts() -> None:
+def set_up_reportlab() -> None:
+    """The fonts, and page streams written as Flate-compressed binary only: reportlab's
+    default wraps them in ASCII85 too, for 7-bit channels a downloaded file never crosses,
+    at a quarter of a render's CPU and a fifth more bytes. ``rl_config`` is process-wide:
+    this module is the project's only user of reportlab."""
+    rl_config.useA85 = 0
     registerFont(TTFont(FONT, str(FONTS / "DejaVuSans.ttf")))
     registerFont(TTFont(BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
 
@@ -89,7 +95,7 @@ class PdfRenderer:
         self.pages_per_chunk = pages_per_chunk
 
     async def render(self, report: Report, out: BinaryIO, progress: Progress) -> int:
-        register_fonts()
+        set_up_reportlab()
         title = report_title(report.header)
         page_size = _page_size(report.sections)
         pages = _Pages(PdfJoiner(out), page_size, title, self.pages_per_chunk)
