@@ -585,11 +585,11 @@ def varied_calls(count: int) -> list[tuple[Cell, ...]]:
 
 def reference_row(table: Any, pages: Any, row: tuple[Cell, ...]) -> None:
     """A table row drawn with reportlab's text object, a ``textOut`` a cell: what
-    ``render_pdf`` writes straight into the page's operators must be exactly this."""
+    ``render_pdf`` writes straight into the page's operators (or repeats) must be exactly this."""
     if not pages.room(render_pdf.ROW):
         pages.next_page()
         pages.line(f"{table.section.title} (продолжение)", render_pdf.BOLD, 9, 14)
-        table._column_titles(pages)
+        reference_titles(table, pages)
     canvas, x, y = pages.canvas, render_pdf.MARGIN, pages.y
     if table.shaded:
         canvas.setFillColor(render_pdf.ZEBRA)
@@ -610,11 +610,31 @@ def reference_row(table: Any, pages: Any, row: tuple[Cell, ...]) -> None:
     pages.y -= render_pdf.ROW
 
 
+def reference_titles(table: Any, pages: Any) -> None:
+    """A table's column titles drawn with a ``drawString`` each, at every page."""
+    canvas, x, y = pages.canvas, render_pdf.MARGIN, pages.y
+    canvas.setFillColor(render_pdf.LIGHT)
+    canvas.rect(render_pdf.MARGIN, y - table.header_height, table.width, table.header_height, 0, 1)
+    canvas.setFillColor(black)
+    canvas.setFont(render_pdf.BOLD, render_pdf.SIZE)
+    for column, lines, width in zip(table.columns, table.titles, table.widths, strict=True):
+        for index, text in enumerate(lines):
+            at = y - 8 - index * render_pdf.ROW
+            if column.kind in (ColumnKind.MONEY, ColumnKind.INTEGER):
+                canvas.drawRightString(x + width - render_pdf.PAD, at, text)
+            else:
+                canvas.drawString(x + render_pdf.PAD, at, text)
+        x += width
+    canvas.setFont(render_pdf.FONT, render_pdf.SIZE)
+    pages.y -= table.header_height
+    table.shaded = False
+
+
 def without_creation_date(data: bytes) -> bytes:
     return re.sub(rb"/CreationDate \(D:\d{14}Z\)", b"", data)
 
 
-async def test_pdf_rows_are_the_bytes_reportlabs_text_object_would_write(
+async def test_pdf_rows_and_titles_are_the_bytes_reportlabs_text_object_would_write(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given 1,500 varied calls, drawn in chunks of 3 pages (each chunk its own font subsets)
@@ -623,6 +643,7 @@ async def test_pdf_rows_are_the_bytes_reportlabs_text_object_would_write(
     # when the renderer draws them, and reportlab's text object draws them
     written = await render(PdfRenderer(pages_per_chunk=3), make_report(calls=calls))
     monkeypatch.setattr(render_pdf._Table, "row", reference_row)
+    monkeypatch.setattr(render_pdf._Table, "_column_titles", reference_titles)
     drawn = await render(PdfRenderer(pages_per_chunk=3), make_report(calls=calls))
 
     # then the documents are the same, byte for byte, and show the rows

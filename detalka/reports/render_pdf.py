@@ -150,6 +150,7 @@ class _Table:
             x += column_width
         self._at: dict[float, tuple[str, list[str]]] = {}
         self._text: _Text | None = None
+        self._titles: dict[float, list[str]] = {}  # the column titles' operators by height
 
     def start(self, pages: _Pages) -> None:
         if not pages.room(24 + self.header_height + ROW):
@@ -174,10 +175,8 @@ class _Table:
         # and document: a cell through the text object cost ten Python calls and most of a
         # row's time.
         text = pages.text
-        if text is not self._text:  # a new canvas, a new document: its font subsets start anew
-            self._text = text
-            for cell in self._cells:
-                cell.shown.clear()
+        if text is not self._text:
+            self._new_document(text)
         y_text = at[0]
         parts = [_ROW_START]
         current = -1  # the font subset selected in the row's text object
@@ -211,8 +210,29 @@ class _Table:
         at = self._at[y] = (fp_str(y - 8), stripe)
         return at
 
+    def _new_document(self, text: _Text) -> None:
+        """A new canvas, a new PDF document: its font subsets start anew, and what was
+        remembered of the operators in the last one is forgotten."""
+        self._text = text
+        for cell in self._cells:
+            cell.shown.clear()
+        self._titles.clear()
+
     def _column_titles(self, pages: _Pages) -> None:
         canvas, x, y = pages.canvas, MARGIN, pages.y
+        if pages.text is not self._text:
+            self._new_document(pages.text)
+        code = canvas._code
+        drawn = self._titles.get(y)
+        if drawn is not None:
+            # The same titles at the same height in the same document: the same operators
+            # (the canvas's font and colour end as below: no operators for a TTF font).
+            code += drawn
+            canvas.setFont(FONT, SIZE)
+            pages.y -= self.header_height
+            self.shaded = False
+            return
+        start = len(code)
         canvas.setFillColor(LIGHT)
         canvas.rect(
             MARGIN, y - self.header_height, self.width, self.header_height, stroke=0, fill=1
@@ -227,6 +247,7 @@ class _Table:
                     canvas.drawString(x + PAD, y - 8 - index * ROW, text)
             x += width
         canvas.setFont(FONT, SIZE)  # for the rows below, until the next titles
+        self._titles[y] = code[start:]
         pages.y -= self.header_height
         self.shaded = False
 
