@@ -14,7 +14,7 @@ Speed: a table row is written straight into the page's operators, the very ones 
 text object writes for a ``textOut`` a cell (tests/test_renderers.py compares the files byte
 for byte), with each cell's value fitted, placed and encoded once per column and document
 (``_Cell``, ``_Text``) and the column titles' operators repeated from the page before. Through
-the text object, a row of eight cells cost about 140 µs of reportlab's Python (issue #16).
+the text object, a row of eight cells cost five times as much (issue #16, bench/RESULTS.md).
 """
 
 from __future__ import annotations
