@@ -125,6 +125,9 @@ class _TableCells:
         self.kinds = [column.kind for column in section.columns]
         self.dates = [_cell(sheet, datetime(2000, 1, 1), kind) for kind in self.kinds]
         self.money = [_cell(sheet, Decimal(0), kind) for kind in self.kinds]
+        # Text that starts like a formula (phone numbers: «+7…») is a string cell with
+        # quotePrefix (_cell): one such cell per column too.
+        self.quoted = [_cell(sheet, "=", kind) for kind in self.kinds]
 
     def of(self, row: tuple[Cell, ...]) -> list[Any]:
         cells: list[Any] = []
@@ -135,6 +138,16 @@ class _TableCells:
             elif type(value) is Decimal and kind is ColumnKind.MONEY:
                 cell = self.money[index]
                 cell.value = value
+            elif type(value) is str:
+                text = _text(value)
+                if not text.startswith(_NOT_PLAIN_STARTS):
+                    cell = text
+                elif text.startswith(_FORMULA_STARTS):
+                    cell = self.quoted[index]
+                    cell.value = text
+                    cell.data_type = "s"  # after the value, as in _cell
+                else:
+                    cell = _cell(self.sheet, value, kind)
             else:
                 cell = _data_cell(self.sheet, value, kind)
             cells.append(cell)
@@ -153,7 +166,7 @@ def _data_cell(sheet: Sheet, value: Cell, kind: ColumnKind) -> Any:
     if type(value) is int:
         return value
     if type(value) is str:
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT]
+        text = _text(value)
         # (text that starts like a formula needs _cell's quotePrefix: tests/test_report_injection)
         if not text.startswith(_NOT_PLAIN_STARTS):
             return text
@@ -163,7 +176,7 @@ def _data_cell(sheet: Sheet, value: Cell, kind: ColumnKind) -> Any:
 def _cell(sheet: Sheet, value: Cell, kind: ColumnKind) -> Any:
     if isinstance(value, str):
         # Set the value, then the type: openpyxl reads "=..." as a formula otherwise.
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT]
+        text = _text(value)
         cell = WriteOnlyCell(sheet, value=text)
         cell.data_type = "s"
         if text.startswith(_FORMULA_STARTS):
@@ -181,6 +194,12 @@ def _cell(sheet: Sheet, value: Cell, kind: ColumnKind) -> Any:
     elif isinstance(value, Decimal) and kind is ColumnKind.MONEY:
         cell.number_format = MONEY_FORMAT
     return cell
+
+
+def _text(value: str) -> str:
+    """Text as a cell holds it: without the control characters XML cannot carry, cut to
+    Excel's limit."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT]
 
 
 class _SheetTitles:
