@@ -199,7 +199,8 @@ def _cell(sheet: Sheet, value: Cell, kind: ColumnKind) -> Any:
 def _text(value: str) -> str:
     """Text as a cell holds it: without the control characters XML cannot carry, cut to
     Excel's limit."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT]
+    text: str = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT]
+    return text
 
 
 class _SheetTitles:
