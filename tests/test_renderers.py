@@ -22,6 +22,7 @@ from reportlab.lib.colors import black  # type: ignore[import-untyped]
 from detalka.models.enums import ReportFormat, ReportSection
 from detalka.reports import render_csv, render_pdf, render_xlsx
 from detalka.reports.formats import renderer_for
+from detalka.reports.pdf_text import fitted
 from detalka.reports.render_csv import CsvRenderer
 from detalka.reports.render_html import HtmlRenderer
 from detalka.reports.render_pdf import PdfRenderer
@@ -600,7 +601,7 @@ def reference_row(table: Any, pages: Any, row: tuple[Cell, ...]) -> None:
     text_object.setFont(render_pdf.FONT, render_pdf.SIZE)
     for value, column, width in zip(row, table.columns, table.widths, strict=True):
         shown = human_cell(value, column.kind)
-        text, text_width = render_pdf._fitted(shown, width - 2 * render_pdf.PAD)
+        text, text_width = fitted(shown, width - 2 * render_pdf.PAD)
         pad = render_pdf.PAD
         right = column.kind in (ColumnKind.MONEY, ColumnKind.INTEGER)
         text_object.setTextOrigin(x + width - pad - text_width if right else x + pad, y - 8)

@@ -10,30 +10,24 @@ million rows is some 16,000 pages. So pages are drawn on a canvas that is saved 
 at once: its objects renumbered, its page tree hung under one root. Memory holds one chunk,
 plus one offset per object for the cross-reference table.
 
-Speed: a table row is written straight into the page's operators, the very ones reportlab's
-text object writes for a ``textOut`` a cell (tests/test_renderers.py compares the files byte
-for byte), with each cell's value fitted, placed and encoded once per column and document
-(``_Cell``, ``_Text``) and the column titles' operators repeated from the page before. Through
-the text object, a row of eight cells cost five times as much (issue #16, bench/RESULTS.md).
+Speed: a table row is written straight into the page's operators, the ones reportlab's text
+object would write (``pdf_text``), and the column titles' operators are repeated from the
+page before in the same document.
 """
 
 from __future__ import annotations
 
 import functools
 import io
-import re
-from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from reportlab import rl_config  # type: ignore[import-untyped]
 from reportlab.lib.colors import Color, black  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import A4, landscape  # type: ignore[import-untyped]
-from reportlab.lib.rl_accel import escapePDF, fp_str  # type: ignore[import-untyped]
+from reportlab.lib.rl_accel import fp_str  # type: ignore[import-untyped]
 from reportlab.lib.utils import simpleSplit  # type: ignore[import-untyped]
 from reportlab.pdfbase.pdfmetrics import (  # type: ignore[import-untyped]
-    getFont,
     registerFont,
     stringWidth,
 )
@@ -42,6 +36,7 @@ from reportlab.pdfgen.canvas import PATH_OPS, Canvas  # type: ignore[import-unty
 
 from detalka.models.enums import ReportFormat
 from detalka.reports.pdf_join import PdfJoiner
+from detalka.reports.pdf_text import CACHED, FONT, SIZE, TEXT_FONT, BodyText, ColumnCells, fitted
 from detalka.reports.report import Cell, Column, ColumnKind, Progress, Report, Section
 from detalka.reports.writing import (
     REPORT_TITLE,
@@ -54,12 +49,12 @@ from detalka.reports.writing import (
 )
 
 FONTS = Path(__file__).parent / "fonts"
-FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
+BOLD = "DejaVuSans-Bold"
 PAGES_PER_CHUNK = 200
 
 MARGIN = 36.0
 BOTTOM = MARGIN + 20  # the footer sits below
-SIZE, ROW = 8.0, 11.0  # table text size and row height
+ROW = 11.0  # a table row's height (its text: pdf_text.FONT, SIZE)
 PAD = 3.0
 GREY, LIGHT, ZEBRA = Color(0.4, 0.4, 0.4), Color(0.9, 0.9, 0.9), Color(0.965, 0.965, 0.965)
 
@@ -74,11 +69,8 @@ _SAMPLES = {
 }
 _MIN_TEXT_WIDTH = 90.0
 _NARROWEST_TEXT = 40.0
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 _RIGHT_ALIGNED = {ColumnKind.MONEY, ColumnKind.INTEGER}
-_TEXT_FONT = f"{fp_str(SIZE)} Tf {fp_str(SIZE * 1.2)} TL"  # a text object's size and leading
 _ROW_START = f"BT 1 0 0 1 {fp_str(0, 0)} Tm"  # a text object begun at the origin
-_CACHED = 4096  # entries a cache of this module holds before it is emptied: memory stays flat
 
 
 @functools.cache
@@ -149,13 +141,14 @@ class _Table:
         ]
         self.header_height = max(len(lines) for lines in self.titles) * ROW + 2
         self.shaded = False
-        self._cells: list[_Cell] = []
+        self._cells: list[ColumnCells] = []
         x = MARGIN
         for column, column_width in zip(self.columns, self.widths, strict=True):
-            self._cells.append(_Cell(column.kind, x, column_width))
+            right = x + column_width - PAD if column.kind in _RIGHT_ALIGNED else None
+            self._cells.append(ColumnCells(column.kind, x + PAD, right, column_width - 2 * PAD))
             x += column_width
         self._at: dict[float, tuple[str, list[str]]] = {}
-        self._text: _Text | None = None
+        self._text: BodyText | None = None
         self._titles: dict[float, list[str]] = {}  # the column titles' operators by height
 
     def start(self, pages: _Pages) -> None:
@@ -195,7 +188,7 @@ class _Table:
                 parts.append(f"1 0 0 1 {x} {y_text} Tm {shows}")
             elif subset >= 0:
                 font = text.subset_name(subset)
-                parts.append(f"1 0 0 1 {x} {y_text} Tm {font} {_TEXT_FONT} {shows}")
+                parts.append(f"1 0 0 1 {x} {y_text} Tm {font} {TEXT_FONT} {shows}")
                 current = subset
             else:
                 shows, current = text.runs(shows, current)
@@ -206,7 +199,7 @@ class _Table:
 
     def _place(self, y: float, canvas: Canvas) -> tuple[str, list[str]]:
         """A row's baseline at ``y`` and the operators of its zebra stripe there."""
-        if len(self._at) >= _CACHED:
+        if len(self._at) >= CACHED:
             self._at.clear()
         stripe = [
             f"{fp_str(ZEBRA.red, ZEBRA.green, ZEBRA.blue)} rg",
@@ -216,7 +209,7 @@ class _Table:
         at = self._at[y] = (fp_str(y - 8), stripe)
         return at
 
-    def _new_document(self, text: _Text) -> None:
+    def _new_document(self, text: BodyText) -> None:
         """A new canvas, a new PDF document: its font subsets start anew, and what was
         remembered of the operators in the last one is forgotten."""
         self._text = text
@@ -296,151 +289,8 @@ def _longest_word(title: str) -> float:
     return max((stringWidth(word, BOLD, SIZE) for word in title.split()), default=0.0)
 
 
-class _Cell:
-    """A column's cells in one document: each value shown as the text object would show it
-    (its origin's x, its font subset, its string operators), remembered for the values that
-    repeat (directions, zones, descriptions, amounts, durations)."""
-
-    def __init__(self, kind: ColumnKind, x: float, width: float) -> None:
-        self.kind = kind
-        self._room = width - 2 * PAD
-        # Evaluated as the text object's origin was: x + width - PAD - text width, or x + PAD.
-        self._right = x + width - PAD if kind in _RIGHT_ALIGNED else None
-        self._left = fp_str(x + PAD)
-        # Values whose equality means the same text: never datetimes (one instant in two
-        # zones), bools (True == 1) or Decimals outside money (1.0 and 1.00 print apart).
-        self.keyed = {str, int, type(None)} | ({Decimal} if kind is ColumnKind.MONEY else set())
-        self.shown: dict[Cell, tuple[str, int, Any]] = {}
-
-    def show(self, value: Cell, text: _Text) -> tuple[str, int, Any]:
-        fitted, text_width = _fitted(
-            value if type(value) is str else human_cell(value, self.kind),
-            self._room,
-            measure=_body_width,
-        )
-        x = self._left if self._right is None else fp_str(self._right - text_width)
-        shown = (x, *text.show(fitted))
-        if type(value) in self.keyed:
-            if len(self.shown) >= _CACHED:
-                self.shown.clear()
-            self.shown[value] = shown
-        return shown
-
-
-class _Widths(dict[str, float]):
-    """The body font's advance widths by character, as reportlab's ``stringWidth`` for a TTF
-    takes them (``charWidths``, else the default width), for ``sum(map(...))`` in C."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._face: Any = None
-
-    def __missing__(self, char: str) -> float:
-        if self._face is None:
-            self._face = getFont(FONT).face
-        if len(self) >= _CACHED:
-            self.clear()
-        width: float = self._face.charWidths.get(ord(char), self._face.defaultWidth)
-        self[char] = width
-        return width
-
-
-_WIDTHS = _Widths()
-
-
-def _body_width(text: str) -> float:
-    """``stringWidth(text, FONT, SIZE)``, the same float: the same widths summed in order."""
-    return 0.001 * SIZE * sum(map(_WIDTHS.__getitem__, text))
-
-
-class _OtherSubset(Exception):
-    """A character the document's font subset 0 does not hold."""
-
-
-class _Text:
-    """Body text as PDF string operators in one canvas's document: the font subsets of a
-    document are filled in the order characters are first drawn, so this asks reportlab's
-    ``splitString`` for each new character, in the order the text object would have."""
-
-    def __init__(self, canvas: Canvas) -> None:
-        self._doc = canvas._doc
-        self._font = getFont(FONT)
-        self._codes = _SubsetZero(self._font, self._doc)
-        self._names: dict[int, str] = {}
-
-    def show(self, text: str) -> tuple[int, Any]:
-        """``(0, "(...) Tj")`` for a text all in the font's subset 0 (``(0, "")`` for none);
-        else ``(-1, runs)``, each run ``(subset, "(...) Tj")``, for ``runs``."""
-        if not text:
-            return 0, ""
-        try:
-            return 0, f"({''.join(map(self._codes.__getitem__, text))}) Tj"
-        except _OtherSubset:
-            split = self._font.splitString(text, self._doc)
-            return -1, tuple((subset, f"({escapePDF(codes)}) Tj") for subset, codes in split)
-
-    def runs(self, runs: tuple[tuple[int, str], ...], current: int) -> tuple[str, int]:
-        """The operators of runs in several subsets, each selecting its subset's font when
-        it is not ``current``; and the subset selected after them."""
-        parts = []
-        for subset, shows in runs:
-            if subset != current:
-                parts.append(f"{self.subset_name(subset)} {_TEXT_FONT}")
-                current = subset
-            parts.append(shows)
-        return " ".join(parts), current
-
-    def subset_name(self, subset: int) -> str:
-        name = self._names.get(subset)
-        if name is None:
-            name = self._names[subset] = self._font.getSubsetInternalName(subset, self._doc)
-        return name
-
-
-class _SubsetZero(dict[str, str]):
-    """Characters of font subset 0 of a document, by their escaped code in it."""
-
-    def __init__(self, font: Any, doc: Any) -> None:
-        super().__init__()
-        self._font, self._doc = font, doc
-
-    def __missing__(self, char: str) -> str:
-        ((subset, code),) = self._font.splitString(char, self._doc)
-        if subset:
-            raise _OtherSubset(char)
-        escaped: str = escapePDF(code)
-        self[char] = escaped
-        return escaped
-
-
 def _fit(text: str, width: float, font: str, size: float) -> str:
-    return _fitted(text, width, font, size)[0]
-
-
-def _fitted(
-    text: str,
-    width: float,
-    font: str = FONT,
-    size: float = SIZE,
-    measure: Callable[[str], float] | None = None,
-) -> tuple[str, float]:
-    """The text, cut with «…» if it is wider than ``width``, and its width."""
-    if measure is None:
-        measure = functools.partial(_string_width, font=font, size=size)
-    text = _CONTROLS.sub(" ", text)  # line breaks and tabs have no glyphs
-    text_width = measure(text)
-    if text_width <= width:
-        return text, text_width
-    while text:
-        text = text[: len(text) - max(len(text) // 8, 1)]
-        text_width = measure(text + "…")
-        if text_width <= width:
-            break
-    return text + "…", text_width
-
-
-def _string_width(text: str, font: str, size: float) -> float:
-    return float(stringWidth(text, font, size))
+    return fitted(text, width, font, size)[0]
 
 
 class _Pages:
@@ -470,7 +320,7 @@ class _Pages:
         canvas = Canvas(
             self._buffer, pagesize=self._page_size, pageCompression=1, initialFontName=FONT
         )
-        self.text = _Text(canvas)
+        self.text = BodyText(canvas)
         return canvas
 
     def room(self, height: float) -> bool:
