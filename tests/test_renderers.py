@@ -635,7 +635,7 @@ def without_creation_date(data: bytes) -> bytes:
     return re.sub(rb"/CreationDate \(D:\d{14}Z\)", b"", data)
 
 
-async def test_pdf_rows_and_titles_are_the_bytes_reportlabs_text_object_would_write(
+async def test_pdf_rows_titles_and_footers_are_the_bytes_reportlab_would_write(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given 1,500 varied calls, drawn in chunks of 3 pages (each chunk its own font subsets)
@@ -645,6 +645,7 @@ async def test_pdf_rows_and_titles_are_the_bytes_reportlabs_text_object_would_wr
     written = await render(PdfRenderer(pages_per_chunk=3), make_report(calls=calls))
     monkeypatch.setattr(render_pdf._Table, "row", reference_row)
     monkeypatch.setattr(render_pdf._Table, "_column_titles", reference_titles)
+    monkeypatch.setattr(render_pdf._Pages, "repeat", lambda pages, key, draw: draw())
     drawn = await render(PdfRenderer(pages_per_chunk=3), make_report(calls=calls))
 
     # then the documents are the same, byte for byte, and show the rows
@@ -656,6 +657,27 @@ async def test_pdf_rows_and_titles_are_the_bytes_reportlabs_text_object_would_wr
         assert shown in text
     assert "очень длинное описание, которое не" in text
     assert "…" in text
+
+
+def empty_sections_report() -> Report:
+    report = make_report(calls=[])
+    for section in report.sections:
+        section.rows = OnceRows([])
+    return report
+
+
+async def test_pdf_repeated_lines_are_the_bytes_reportlab_would_write_at_each_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given three empty sections: «Нет записей» under each, the same line at three heights
+    # when the renderer draws them, and reportlab draws every line anew
+    written = await render(PdfRenderer(), empty_sections_report())
+    monkeypatch.setattr(render_pdf._Pages, "repeat", lambda pages, key, draw: draw())
+    drawn = await render(PdfRenderer(), empty_sections_report())
+
+    # then the documents are the same, byte for byte
+    assert without_creation_date(written) == without_creation_date(drawn)
+    assert pdf_text(written).count("Нет записей") == 3
 
 
 CSV_VALUES = [

@@ -10,15 +10,15 @@ million rows is some 16,000 pages. So pages are drawn on a canvas that is saved 
 at once: its objects renumbered, its page tree hung under one root. Memory holds one chunk,
 plus one offset per object for the cross-reference table.
 
-Speed: a table row is written straight into the page's operators, the ones reportlab's text
-object would write (``pdf_text``), and the column titles' operators are repeated from the
-page before in the same document.
+Speed: a table row is written straight as the operators reportlab's text object would write
+(``pdf_text``); titles and footers drawn once per document, their operators repeated.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -149,7 +149,6 @@ class _Table:
             x += column_width
         self._at: dict[float, tuple[str, list[str]]] = {}
         self._text: BodyText | None = None
-        self._titles: dict[float, list[str]] = {}  # the column titles' operators by height
 
     def start(self, pages: _Pages) -> None:
         if not pages.room(24 + self.header_height + ROW):
@@ -169,10 +168,7 @@ class _Table:
         if self.shaded:
             code += at[1]
         self.shaded = not self.shaded
-        # The operators reportlab's text object writes for a textOut a cell (tests hold that
-        # reference), written here with each value fitted, placed and encoded once per column
-        # and document: a cell through the text object cost ten Python calls and most of a
-        # row's time.
+        # The operators a text object writes for a textOut a cell (see pdf_text), written here.
         text = pages.text
         if text is not self._text:
             self._new_document(text)
@@ -210,28 +206,20 @@ class _Table:
         return at
 
     def _new_document(self, text: BodyText) -> None:
-        """A new canvas, a new PDF document: its font subsets start anew, and what was
-        remembered of the operators in the last one is forgotten."""
+        """A new canvas, a new PDF document: its font subsets start anew, and the cells
+        remembered in the last one are forgotten."""
         self._text = text
         for cell in self._cells:
             cell.shown.clear()
-        self._titles.clear()
 
     def _column_titles(self, pages: _Pages) -> None:
+        pages.repeat((self, pages.y), lambda: self._draw_column_titles(pages))
+        pages.canvas.setFont(FONT, SIZE)  # for the rows below, until the next titles
+        pages.y -= self.header_height
+        self.shaded = False
+
+    def _draw_column_titles(self, pages: _Pages) -> None:
         canvas, x, y = pages.canvas, MARGIN, pages.y
-        if pages.text is not self._text:
-            self._new_document(pages.text)
-        code = canvas._code
-        drawn = self._titles.get(y)
-        if drawn is not None:
-            # The same titles at the same height in the same document: the same operators
-            # (the canvas's font and colour end as below: no operators for a TTF font).
-            code += drawn
-            canvas.setFont(FONT, SIZE)
-            pages.y -= self.header_height
-            self.shaded = False
-            return
-        start = len(code)
         canvas.setFillColor(LIGHT)
         canvas.rect(
             MARGIN, y - self.header_height, self.width, self.header_height, stroke=0, fill=1
@@ -245,10 +233,7 @@ class _Table:
                 else:
                     canvas.drawString(x + PAD, y - 8 - index * ROW, text)
             x += width
-        canvas.setFont(FONT, SIZE)  # for the rows below, until the next titles
-        self._titles[y] = code[start:]
-        pages.y -= self.header_height
-        self.shaded = False
+        canvas.setFont(FONT, SIZE)
 
 
 def _page_size(sections: list[Section]) -> tuple[float, float]:
@@ -321,6 +306,7 @@ class _Pages:
             self._buffer, pagesize=self._page_size, pageCompression=1, initialFontName=FONT
         )
         self.text = BodyText(canvas)
+        self._drawn: dict[tuple[object, ...], list[str]] = {}  # see repeat
         return canvas
 
     def room(self, height: float) -> bool:
@@ -337,13 +323,35 @@ class _Pages:
             self._in_chunk = 0
         self.y = self.top
 
+    def repeat(self, key: tuple[object, ...], draw: Callable[[], None]) -> None:
+        """Runs ``draw`` once per document for ``key`` and repeats the operators it wrote
+        after that: the same canvas calls at the same place write the same operators. The
+        caller sets the canvas's font again after (a TTF font writes no operator for it);
+        every ``draw`` here ends in black, as the canvas was."""
+        code = self.canvas._code
+        drawn = self._drawn.get(key)
+        if drawn is not None:
+            code += drawn
+            return
+        if len(self._drawn) >= CACHED:
+            self._drawn.clear()
+        start = len(code)
+        draw()
+        self._drawn[key] = code[start:]
+
     def line(self, text: str, font: str, size: float, height: float, colour: Color = black) -> None:
         if not self.room(height):
             self.next_page()
-        self.canvas.setFillColor(colour)
+        y = self.y
+
+        def draw() -> None:
+            self.canvas.setFillColor(colour)
+            self.canvas.setFont(font, size)
+            self.canvas.drawString(MARGIN, y - size, _fit(text, self.width, font, size))
+            self.canvas.setFillColor(black)
+
+        self.repeat(("line", text, font, size, colour, y), draw)
         self.canvas.setFont(font, size)
-        self.canvas.drawString(MARGIN, self.y - size, _fit(text, self.width, font, size))
-        self.canvas.setFillColor(black)
         self.y -= height
 
     def pair(self, label: str, value: str) -> None:
@@ -375,9 +383,14 @@ class _Pages:
 
     def _draw_footer(self) -> None:
         canvas = self.canvas
-        canvas.setFillColor(GREY)
+
+        def draw() -> None:  # the same on every page, but for the page's number
+            canvas.setFillColor(GREY)
+            canvas.setFont(FONT, 7)
+            canvas.drawString(MARGIN, MARGIN, _fit(self._footer, self.width - 80, FONT, 7))
+
+        self.repeat(("footer",), draw)
         canvas.setFont(FONT, 7)
-        canvas.drawString(MARGIN, MARGIN, _fit(self._footer, self.width - 80, FONT, 7))
         canvas.drawRightString(MARGIN + self.width, MARGIN, f"Страница {self._number}")
         canvas.setFillColor(black)
 
