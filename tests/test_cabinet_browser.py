@@ -247,6 +247,19 @@ async def another_subscriber(seeded: SeedReport) -> Subscriber:
     return found
 
 
+async def misread_captcha(page: Any, form: str) -> None:
+    """Answer the captcha of ``form`` wrong: the app says so in Russian and shows a new one."""
+    first = await page.get_attribute(f"{form} .captcha img", "src")
+    await page.fill(f"{form} input[name=captchaAnswer]", "WRONG")
+    await page.click(f"{form} button[type=submit]")
+    await page.wait_for_selector(
+        f"{form} .field-error:has-text('Символы с картинки введены неверно')"
+    )
+    await page.wait_for_function(
+        f"(old) => document.querySelector('{form} .captcha img')?.src !== old", arg=first
+    )
+
+
 async def test_a_password_by_sms_through_the_captcha_signs_another_number_in_and_out(
     browser: Any, server: Server, seeded: SeedReport
 ) -> None:
@@ -257,18 +270,8 @@ async def test_a_password_by_sms_through_the_captcha_signs_another_number_in_and
         await page.click("text=Получить пароль по SMS")
         await page.wait_for_selector("#password .captcha img")
         await page.fill("#password input[name=msisdn]", other.msisdn)
-        first_captcha = await page.get_attribute("#password .captcha img", "src")
-        # when the captcha is misread
-        await page.fill("#password input[name=captchaAnswer]", "WRONG")
-        await page.click("#password button[type=submit]")
-        # then the app says so in Russian and shows a new picture
-        await page.wait_for_selector(
-            "#password .field-error:has-text('Символы с картинки введены неверно')"
-        )
-        await page.wait_for_function(
-            "(old) => document.querySelector('#password .captcha img')?.src !== old",
-            arg=first_captcha,
-        )
+        # when the captcha is misread, the app says so in Russian and shows a new picture
+        await misread_captcha(page, "#password")
         await screenshot(page, "07-password-captcha")
         # when it is read right
         await page.fill("#password input[name=captchaAnswer]", KnownCaptcha.answer)
@@ -328,18 +331,9 @@ async def test_after_five_failed_sign_ins_the_form_asks_a_captcha_and_lets_the_o
         await page.fill("#signin input[name=password]", "owner-secret-1")
         await page.click("#signin button[type=submit]")
         await page.wait_for_selector("#signin .field-error:has-text('Введите символы с картинки')")
-        first_captcha = await page.get_attribute("#signin .captcha img", "src")
         await screenshot(page, "12-signin-captcha")
         # a misread captcha is said so, with a new picture
-        await page.fill("#signin input[name=captchaAnswer]", "WRONG")
-        await page.click("#signin button[type=submit]")
-        await page.wait_for_selector(
-            "#signin .field-error:has-text('Символы с картинки введены неверно')"
-        )
-        await page.wait_for_function(
-            "(old) => document.querySelector('#signin .captcha img')?.src !== old",
-            arg=first_captcha,
-        )
+        await misread_captcha(page, "#signin")
         # and the owner who reads it right is in at once, not in 15 minutes
         await page.fill("#signin input[name=captchaAnswer]", KnownCaptcha.answer)
         await page.click("#signin button[type=submit]")
