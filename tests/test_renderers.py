@@ -559,13 +559,32 @@ CSV_VALUES = [
 ]
 
 
+def _csv_line(fields: list[Cell]) -> str:
+    text = io.StringIO()
+    csv.writer(text).writerow(fields)
+    return text.getvalue()
+
+
 @pytest.mark.parametrize("kind", list(ColumnKind))
-def test_csv_column_writers_write_every_value_as_the_general_field_writer(
-    kind: ColumnKind,
-) -> None:
-    # the per-column writers chosen once per section write what _field writes, whatever comes
+def test_csv_row_writers_write_every_value_as_the_general_field_writer(kind: ColumnKind) -> None:
+    # the row writer made once per section writes what _field writes, whatever comes
     for value in CSV_VALUES:
-        assert render_csv._FIELDS[kind](value) == render_csv._field(value, kind), (kind, value)
+        fields = render_csv._row_writer((kind,))((value,))
+        assert _csv_line(fields) == _csv_line([render_csv._field(value, kind)]), (kind, value)
+
+
+def test_a_csv_row_writer_of_many_columns_writes_each_by_its_kind_and_refuses_other_lengths() -> (
+    None
+):
+    kinds = tuple(ColumnKind) * 2
+    cells = render_csv._row_writer(kinds)
+    for first, second in zip(CSV_VALUES, reversed(CSV_VALUES), strict=True):
+        row = tuple([first, second] * len(ColumnKind))[: len(kinds)]
+        expected = [render_csv._field(v, k) for v, k in zip(row, kinds, strict=True)]
+        assert _csv_line(cells(row)) == _csv_line(expected), row
+    with pytest.raises(ValueError):
+        cells(("too", "short"))
+    assert render_csv._row_writer(())(()) == []
 
 
 XLSX_VALUES: list[Cell] = [

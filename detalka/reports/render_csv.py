@@ -28,8 +28,10 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any, BinaryIO
 
 from detalka.models.enums import ReportFormat
@@ -63,9 +65,10 @@ class CsvRenderer:
         for section in report.sections:
             writer.writerow(["Раздел", section.title])
             writer.writerow([column.title for column in section.columns])
-            fields = [_FIELDS[column.kind] for column in section.columns]
+            cells = _row_writer(tuple(column.kind for column in section.columns))
+            writerow = writer.writerow
             async for row in section.rows:
-                writer.writerow([field(v) for field, v in zip(fields, row, strict=True)])
+                writerow(cells(row))
                 await counter.add()
             writer.writerow([])
             writer.writerows(_total_lines(section))
@@ -106,48 +109,44 @@ def _field(value: Cell, kind: ColumnKind) -> str:
     return value if kind is ColumnKind.PHONE and _E164.fullmatch(value) else _neutralised(value)
 
 
-# One writer per column kind, chosen once per section: each takes the value its kind brings
-# straight away and anything else the general way (same text as _field, a third less CPU a
-# row than testing every value's type in turn).
-def _text(value: Cell) -> str:
-    if type(value) is str:
-        return "'" + value if value.startswith(_FORMULA_STARTS) else value
-    return _field(value, ColumnKind.TEXT)
-
-
-def _phone(value: Cell) -> str:
-    # E.164 as it is; anything else (billing's free text) the general, neutralising way.
-    return (
-        value if type(value) is str and _E164.fullmatch(value) else _field(value, ColumnKind.PHONE)
-    )
-
-
-def _money(value: Cell) -> str:
-    return f"{value:.2f}" if type(value) is Decimal else _field(value, ColumnKind.MONEY)
-
-
-def _integer(value: Cell) -> str:
-    return str(value) if type(value) is int else _field(value, ColumnKind.INTEGER)
-
-
-def _datetime(value: Cell) -> str:
-    if type(value) is datetime:
-        return value.isoformat(timespec="seconds")
-    return _field(value, ColumnKind.DATETIME)
-
-
-def _date(value: Cell) -> str:
-    return _field(value, ColumnKind.DATE)
-
-
-_FIELDS = {
-    ColumnKind.TEXT: _text,
-    ColumnKind.PHONE: _phone,
-    ColumnKind.MONEY: _money,
-    ColumnKind.INTEGER: _integer,
-    ColumnKind.DATETIME: _datetime,
-    ColumnKind.DATE: _date,
+# A section's row writer, made once for its column kinds: each cell's usual type is written
+# inline (an aware datetime, text, a phone number, an int, Decimal money), anything else the
+# general way (_field), so the text is _field's whatever comes. A Python call a cell was a
+# fifth of a CSV render's CPU (100,000 calls of 8 cells, formatting and csv.writer alone:
+# 0.45 -> 0.33 s). An int goes to csv.writer as it is, which writes str(int) like _field.
+_INLINE = {
+    ColumnKind.DATETIME: "{v}.isoformat(timespec='seconds') if type({v}) is datetime else {g}",
+    ColumnKind.TEXT: (
+        '("\'" + {v} if {v}.startswith(_FORMULA_STARTS) else {v}) if type({v}) is str else {g}'
+    ),
+    ColumnKind.PHONE: "{v} if type({v}) is str and _e164({v}) else {g}",
+    ColumnKind.INTEGER: "{v} if type({v}) is int else {g}",
+    ColumnKind.MONEY: "format({v}, '.2f') if type({v}) is Decimal else {g}",
+    ColumnKind.DATE: "{g}",
 }
+
+
+@cache
+def _row_writer(kinds: tuple[ColumnKind, ...]) -> Callable[[tuple[Cell, ...]], list[Cell]]:
+    """The fields of a row of these columns; a row of another length raises ValueError."""
+    names = [f"v{i}" for i in range(len(kinds))]
+    cells = [
+        _INLINE[kind].format(v=name, g=f"_field({name}, _kinds[{i}])")
+        for i, (name, kind) in enumerate(zip(names, kinds, strict=True))
+    ]
+    source = f"def cells(row):\n    [{', '.join(names)}] = row\n    return [{', '.join(cells)}]\n"
+    scope: dict[str, Any] = {
+        "datetime": datetime,
+        "Decimal": Decimal,
+        "_FORMULA_STARTS": _FORMULA_STARTS,
+        "_e164": _E164.fullmatch,
+        "_field": _field,
+        "_kinds": kinds,
+    }
+    # Made of the fixed templates above and column numbers only, nothing from the data.
+    exec(source, scope)  # noqa: S102
+    row_writer: Callable[[tuple[Cell, ...]], list[Cell]] = scope["cells"]
+    return row_writer
 
 
 def _neutralised(text: str) -> str:
