@@ -198,12 +198,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
     import aiosqlite
 
-    # (`_running` is aiosqlite's flag of a connection not yet closed or stopped)
-    left = [
-        c
-        for c in gc.get_objects()
-        if isinstance(c, aiosqlite.Connection) and getattr(c, "_running", False)
-    ]
+    def open_connection(c: object) -> bool:
+        # (`_running` is aiosqlite's flag of a connection not yet closed or stopped; a dead
+        # weakref proxy among the objects raises ReferenceError on any look at it)
+        try:
+            return isinstance(c, aiosqlite.Connection) and bool(getattr(c, "_running", False))
+        except ReferenceError:
+            return False
+
+    left = [c for c in gc.get_objects() if open_connection(c)]
     for connection in left:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from pypdf import PdfReader
 from reportlab.lib.colors import black  # type: ignore[import-untyped]
 
 from detalka.models.enums import ReportFormat, ReportSection
-from detalka.reports import render_csv, render_pdf, render_xlsx
+from detalka.reports import render_csv, render_html, render_pdf, render_xlsx
 from detalka.reports.formats import renderer_for
 from detalka.reports.pdf_text import fitted
 from detalka.reports.render_csv import CsvRenderer
@@ -700,13 +701,68 @@ CSV_VALUES = [
 ]
 
 
+def _csv_line(fields: list[Cell]) -> str:
+    text = io.StringIO()
+    csv.writer(text).writerow(fields)
+    return text.getvalue()
+
+
 @pytest.mark.parametrize("kind", list(ColumnKind))
-def test_csv_column_writers_write_every_value_as_the_general_field_writer(
-    kind: ColumnKind,
-) -> None:
-    # the per-column writers chosen once per section write what _field writes, whatever comes
+def test_csv_row_writers_write_every_value_as_the_general_field_writer(kind: ColumnKind) -> None:
+    # the row writer made once per section writes what _field writes, whatever comes
     for value in CSV_VALUES:
-        assert render_csv._FIELDS[kind](value) == render_csv._field(value, kind), (kind, value)
+        fields = render_csv._row_writer((kind,))((value,))
+        assert _csv_line(fields) == _csv_line([render_csv._field(value, kind)]), (kind, value)
+
+
+def test_a_csv_row_writer_of_many_columns_writes_each_by_its_kind_and_refuses_other_lengths() -> (
+    None
+):
+    kinds = tuple(ColumnKind) * 2
+    cells = render_csv._row_writer(kinds)
+    for first, second in zip(CSV_VALUES, reversed(CSV_VALUES), strict=True):
+        row = tuple([first, second] * len(ColumnKind))[: len(kinds)]
+        expected = [render_csv._field(v, k) for v, k in zip(row, kinds, strict=True)]
+        assert _csv_line(cells(row)) == _csv_line(expected), row
+    with pytest.raises(ValueError):
+        cells(("too", "short"))
+    assert render_csv._row_writer(())(()) == []
+
+
+HTML_VALUES: list[Cell] = [
+    *CSV_VALUES,
+    '<b>Tom & Jerry\'s "show"</b>',
+    ReportSection.CALLS,  # a str that is not exactly a str
+    True,
+    Decimal("-1234567.891"),
+    -1234567,
+    datetime(2026, 10, 3, 9, 15, 0, tzinfo=ZoneInfo("Asia/Vladivostok")),
+]
+
+
+@pytest.mark.parametrize("kind", list(ColumnKind))
+def test_html_row_writers_write_every_value_as_the_general_cell_writer(kind: ColumnKind) -> None:
+    # the row writer made once per section writes the escaped human_cell, whatever comes
+    cls = render_html._CELL_CLASSES[kind]
+    for value in HTML_VALUES:
+        expected = f"<tr><td{cls}>{escape(human_cell(value, kind))}</td></tr>\n"
+        assert render_html._row_writer((kind,))((value,)) == expected, (kind, value)
+
+
+def test_an_html_row_writer_of_many_columns_writes_each_by_its_kind_and_refuses_other_lengths() -> (
+    None
+):
+    kinds = tuple(ColumnKind) * 2
+    row_html = render_html._row_writer(kinds)
+    for first, second in zip(HTML_VALUES, reversed(HTML_VALUES), strict=True):
+        row = tuple([first, second] * len(ColumnKind))[: len(kinds)]
+        cells = "".join(
+            f"<td{render_html._CELL_CLASSES[k]}>{escape(human_cell(v, k))}</td>"
+            for v, k in zip(row, kinds, strict=True)
+        )
+        assert row_html(row) == f"<tr>{cells}</tr>\n", row
+    with pytest.raises(ValueError):
+        row_html(("too", "short"))
 
 
 XLSX_VALUES: list[Cell] = [

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from detalka.models import (
@@ -19,7 +20,7 @@ from detalka.models.enums import ExpenseCategory, ReportSection, UsageKind
 from detalka.models.expenses import ExpensesView, expenses
 from detalka.models.money import from_kopecks
 from detalka.models.queries import count_payments, main_balance_movement, package_units_used
-from detalka.models.row_pages import payment_rows, usage_rows
+from detalka.models.row_pages import moment_parser, payment_rows, usage_pages
 from detalka.periods import Period, month_of
 from detalka.reports.report import Cell, Column, ColumnKind, ExpenseChart, Header, Report, Section
 
@@ -196,38 +197,70 @@ async def _rows(rows: list[tuple[Cell, ...]]) -> AsyncIterator[tuple[Cell, ...]]
 async def _usage_rows(
     code: ReportSection, subscriber_id: int, period: Period, kinds: Sequence[UsageKind]
 ) -> AsyncIterator[tuple[Cell, ...]]:
-    zone_of = period.zone
-    async for r in usage_rows(subscriber_id, period.start, period.end, kinds):
-        at = r.occurred_at.astimezone(zone_of)
-        direction = _DIRECTION.get(r.direction or "", "")
-        zone = r.zone or ""
-        if code == ReportSection.CALLS:
-            yield (
-                at,
-                direction,
-                r.counterparty,
-                r.duration_s,
-                r.package_units,
-                zone,
-                r.description,
-                r.cost,
-            )
-        elif code == ReportSection.MESSAGES:
-            yield (
-                at,
-                direction,
-                r.counterparty,
-                r.kind,
-                r.package_units,
-                zone,
-                r.description,
-                r.cost,
-            )
-        elif code == ReportSection.MOBILE_INTERNET:
-            yield (at, r.volume_kb, r.package_units, zone, r.description, r.cost)
-        else:
-            balance = "бонусный" if r.charged_from == "BONUS" else "основной"
-            yield (at, r.description, balance, r.cost)
+    columns, cells = _USAGE_READS[code]
+    parse, zone = moment_parser(), period.zone
+    async for page in usage_pages(subscriber_id, period.start, period.end, kinds, columns):
+        for row in cells(page, parse, zone):
+            yield row
+
+
+# Each usage section's cells from a page of ``usage_pages`` (id, occurred_at, *its columns):
+# one list comprehension a page, the moment parsed and moved to the report's zone once.
+Parse = Callable[[Any], datetime]
+Cells = Callable[[Sequence[Any], Parse, ZoneInfo], list[tuple[Cell, ...]]]
+
+
+def _call_cells(page: Sequence[Any], parse: Parse, zone: ZoneInfo) -> list[tuple[Cell, ...]]:
+    direction = _DIRECTION.get
+    return [
+        (
+            parse(r[1]).astimezone(zone),
+            direction(r[2] or "", ""),
+            r[3],
+            r[4],
+            r[5],
+            r[6] or "",
+            r[7],
+            from_kopecks(r[8]),
+        )
+        for r in page
+    ]
+
+
+def _data_cells(page: Sequence[Any], parse: Parse, zone: ZoneInfo) -> list[tuple[Cell, ...]]:
+    return [
+        (parse(r[1]).astimezone(zone), r[2], r[3], r[4] or "", r[5], from_kopecks(r[6]))
+        for r in page
+    ]
+
+
+def _charge_cells(page: Sequence[Any], parse: Parse, zone: ZoneInfo) -> list[tuple[Cell, ...]]:
+    return [
+        (
+            parse(r[1]).astimezone(zone),
+            r[2],
+            "бонусный" if r[3] == "BONUS" else "основной",
+            from_kopecks(r[4]),
+        )
+        for r in page
+    ]
+
+
+_USAGE_READS: dict[ReportSection, tuple[tuple[str, ...], Cells]] = {
+    ReportSection.CALLS: (
+        ("direction", "counterparty", "duration_s", "package_units", "zone", "description", "cost"),
+        _call_cells,
+    ),
+    ReportSection.MESSAGES: (  # a call's cells, the message's kind in place of a duration
+        ("direction", "counterparty", "kind", "package_units", "zone", "description", "cost"),
+        _call_cells,
+    ),
+    ReportSection.MOBILE_INTERNET: (
+        ("volume_kb", "package_units", "zone", "description", "cost"),
+        _data_cells,
+    ),
+    ReportSection.CHARGES: (("description", "charged_from", "cost"), _charge_cells),
+}
 
 
 async def _payment_rows(subscriber_id: int, period: Period) -> AsyncIterator[tuple[Cell, ...]]:

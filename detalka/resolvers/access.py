@@ -64,6 +64,7 @@ class Viewer:
 
 
 LEGACY_TOKEN_TTL = timedelta(days=365)
+LAST_USED_PRECISION = timedelta(minutes=1)  # an API token's lastUsedAt, see authenticate
 
 
 def _live_token(now: datetime) -> Q:
@@ -84,7 +85,11 @@ async def authenticate(token: str, now: datetime) -> Viewer | None:
         api_token = await ApiToken.get_or_none(_live_token(now), token_hash=hashed)
         if api_token is None:
             return None
-        await ApiToken.filter(id=api_token.id).update(last_used_at=now)
+        # Recorded to the minute: an aggregator's every request would otherwise be a write
+        # (on SQLite, one that waits for the file's lock behind every other writer).
+        last = api_token.last_used_at
+        if last is None or now - last >= LAST_USED_PRECISION:
+            await ApiToken.filter(id=api_token.id).update(last_used_at=now)
         # Stored scopes were checked when the token was made (create_api_token).
         scopes = frozenset(Scope(s) for s in api_token.scopes)
         return Viewer(
