@@ -7,7 +7,8 @@ and heavy for plain data: an expense summary for a year is ~1,100 fields (365 da
 
 :class:`PlainDataExecutor` takes a shortcut for an object whose *selected* fields are all
 plain: strawberry fields without a resolver and without extensions (strawberry's own
-"basic" fields), without arguments and without directives other than ``@skip``/``@include``
+"basic" fields: a permission is a field extension, so a guarded field is never plain),
+without arguments and without directives other than ``@skip``/``@include``
 (already applied when fields are collected), whose types are scalars, enums, lists of those
 or objects selected the same way. A Relay node's ``id`` counts as plain when its type keeps
 strawberry's own ``resolve_id`` and ``resolve_typename``: the global id is built from the
@@ -173,10 +174,11 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
                 or any(d.name.value not in _SKIP_INCLUDE for n in nodes for d in n.directives or ())
             ):
                 return None
+            read = _reader(field)
             complete = self._completer(field.type, field_details_list)
-            if complete is None:
+            if read is None or complete is None:
                 return None
-            steps.append((response_name, _reader(field), complete))
+            steps.append((response_name, read, complete))
         return steps
 
     def _completer(self, type_: GraphQLOutputType, field_details_list: Any) -> Complete | None:
@@ -257,19 +259,21 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
         return leaf
 
 
-def _reader(field: GraphQLField) -> Callable[[Any], Any]:
-    """The field's value as strawberry's basic-field resolver reads it: the default
-    resolver (``getattr``) of the Python attribute, or that resolver itself."""
+def _reader(field: GraphQLField) -> Callable[[Any], Any] | None:
+    """The field's value as strawberry's basic-field resolver reads it (its default resolver,
+    ``getattr``, of the Python attribute); None unless the field is strawberry's "basic"
+    field. strawberry marks every resolver without a function of its own ``_is_default``,
+    those with field extensions too: a permission (``needs(...)``) is such an extension,
+    and must run, so such a field is never plain."""
     definition = (field.extensions or {}).get("strawberry-definition")
     if (
-        definition is not None
-        and definition.base_resolver is None
-        and definition.default_resolver is getattr
+        definition is None
+        or definition.base_resolver is not None
+        or definition.extensions
+        or definition.default_resolver is not getattr
     ):
-        return attrgetter(definition.python_name)
-    resolve = field.resolve
-    assert resolve is not None
-    return lambda source: resolve(source, None)
+        return None
+    return attrgetter(definition.python_name)
 
 
 def _enum_names(type_: Any) -> dict[Any, str] | None:
