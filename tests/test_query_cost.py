@@ -14,7 +14,8 @@ import pytest
 from graphql import get_introspection_query, parse
 
 from detalka.schema import build_schema
-from detalka.schema.cost import Pricing, priced
+from detalka.schema.cost import Pricing
+from detalka.schema.priced import priced
 from detalka.seed import SeedReport
 from detalka.settings import ConfigError, Settings
 from detalka.web.app import create_app

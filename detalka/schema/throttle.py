@@ -29,7 +29,7 @@ from strawberry.types.graphql import OperationType
 from detalka.adapters.budget import BucketState, retry_after_seconds
 from detalka.errors import RequestErrorCode
 from detalka.schema.context import Context
-from detalka.schema.cost import priced
+from detalka.schema.priced import priced
 
 
 def caller_key(context: Context) -> str:
