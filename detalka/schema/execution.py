@@ -12,8 +12,8 @@ without arguments and without directives other than ``@skip``/``@include``
 (already applied when fields are collected), whose types are scalars, enums, lists of those
 or objects selected the same way. A Relay node's ``id`` counts as plain when its type keeps
 strawberry's own ``resolve_id`` and ``resolve_typename``: the global id is built from the
-``NodeID`` attribute as ``Node._id`` builds it, so connections of nodes take the shortcut too
-(before, every page of 100 usage records went the general way for the sake of its ids).
+``NodeID`` attribute as ``Node._id`` builds it (and encoded as its ``str`` encodes it), so
+connections of nodes take the shortcut too (before, every page of 100 usage records went the general way for the sake of its ids).
 For such a selection it compiles a small plan (response key, the field's value as
 strawberry's own default resolver reads it, completion) and runs it for every object: the
 same attribute and the same ``coerce_output_value`` as the general path (a ``str`` for
@@ -51,7 +51,8 @@ from graphql import (
     Node as AstNode,
 )
 from graphql.pyutils import Undefined
-from strawberry.relay import GlobalID, Node
+from strawberry.relay import Node
+from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
 
@@ -348,13 +349,14 @@ def _global_id_resolver(
         return None
     type_name, attribute = parent_type.name, origin.resolve_id_attr()
 
-    def resolve(source: Any) -> GlobalID:
+    def resolve(source: Any) -> str:
         if not isinstance(source, origin):
             raise _GiveUp
         node_id = getattr(source, attribute)
         if node_id is None:
             raise _GiveUp
-        return GlobalID(type_name=type_name, node_id=str(node_id))
+        # str(GlobalID(type_name, str(node_id))), which the ID scalar's coercion would give
+        return to_base64(type_name, str(node_id))
 
     return resolve
 
