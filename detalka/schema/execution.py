@@ -13,7 +13,8 @@ without arguments and without directives other than ``@skip``/``@include``
 or objects selected the same way. A Relay node's ``id`` counts as plain when its type keeps
 strawberry's own ``resolve_id`` and ``resolve_typename``: the global id is built from the
 ``NodeID`` attribute as ``Node._id`` builds it (and encoded as its ``str`` encodes it), so
-connections of nodes take the shortcut too (before, every page of 100 usage records went the general way for the sake of its ids).
+connections of nodes take the shortcut too (before, every page of 100 usage records went the
+general way for the sake of its ids).
 For such a selection it compiles a small plan (response key, the field's value as
 strawberry's own default resolver reads it, completion) and runs it for every object: the
 same attribute and the same ``coerce_output_value`` as the general path (a ``str`` for
