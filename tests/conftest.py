@@ -188,6 +188,13 @@ async def signin(db: Settings, tmp_path: Path) -> AsyncIterator[SignIn]:
         yield opened
 
 
+def _open_sqlite(candidate: object, connection_type: type) -> bool:
+    try:
+        return isinstance(candidate, connection_type) and getattr(candidate, "_running", False)
+    except ReferenceError:  # a weakref.proxy whose object is gone (isinstance asks it)
+        return False
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Stop the thread of any SQLite connection a test left open: aiosqlite's threads are
     not daemons, so one left behind kept pytest from exiting after its summary (seen in
@@ -198,15 +205,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
     import aiosqlite
 
-    def open_connection(c: object) -> bool:
-        # (`_running` is aiosqlite's flag of a connection not yet closed or stopped; a dead
-        # weakref proxy among the objects raises ReferenceError on any look at it)
-        try:
-            return isinstance(c, aiosqlite.Connection) and bool(getattr(c, "_running", False))
-        except ReferenceError:
-            return False
-
-    left = [c for c in gc.get_objects() if open_connection(c)]
+    # (`_running` is aiosqlite's flag of a connection not yet closed or stopped)
+    left = [c for c in gc.get_objects() if _open_sqlite(c, aiosqlite.Connection)]
     for connection in left:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

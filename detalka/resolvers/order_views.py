@@ -12,6 +12,7 @@ from tortoise.functions import Count
 from detalka.models import DetailOrder as DetailOrder
 from detalka.models import Document as Document
 from detalka.models.enums import DeliveryStatus, DetailOrderStatus
+from detalka.models.joined import orders_page
 
 # Orders that may still change on their own (rendering, delivery); the rest have ended.
 IN_MOTION = [DetailOrderStatus.PENDING, DetailOrderStatus.RENDERING, DetailOrderStatus.READY]
@@ -41,21 +42,12 @@ async def orders(
     before: tuple[datetime, int] | None = None,
     limit: int = 100,
 ) -> list[OrderView]:
-    """The subscriber's orders, newest first, in three queries whatever their number.
+    """The subscriber's orders, newest first, in one statement whatever their number.
 
     ``before`` is the (created_at, id) of the last order of the page before.
     """
-    query = DetailOrder.filter(subscriber_id=subscriber_id).select_related(
-        "region", "store__region"
-    )
-    if ids is not None:
-        query = query.filter(id__in=ids)
-    if before is not None:
-        moment, last_id = before
-        query = query.filter(created_at__lte=moment).exclude(created_at=moment, id__gte=last_id)
-    rows = await query.order_by("-created_at", "-id").limit(limit)
-    documents = {d.order_id: d for d in await Document.filter(order_id__in=[r.id for r in rows])}
-    return [OrderView(r, ZoneInfo(r.region.time_zone), _live(documents.get(r.id))) for r in rows]
+    rows = await orders_page(subscriber_id, ids=ids, before=before, limit=limit)
+    return [OrderView(r, ZoneInfo(r.region.time_zone), _live(d)) for r, d in rows]
 
 
 def _live(document: Document | None) -> Document | None:
