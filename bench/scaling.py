@@ -2,9 +2,11 @@
 
 A seeded SQLite database (bench/dashboard's data and session); the API runs as real processes
 behind one port, and this process keeps C clients busy with the dashboard request over HTTP for
-a few seconds, counting the answers. One and two workers alternate. The client's own CPU
-(httpx, a fraction of the server's per request) runs on the same machine, so on 2 cores the
-ceiling is below 2x even when nothing else runs.
+a few seconds, counting the answers. One and two workers alternate. The clients are
+bench/http_load.py's raw keep-alive connections (a few microseconds a request; httpx cost
+about as much CPU as a small handler and took it from the servers on 2 cores). Each process's
+CPU share over the window is printed beside the rate, so an unfair split between the workers
+or a busy client shows.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 import httpx
 
 from bench.dashboard import DASHBOARD, _last_month, _prepare
+from bench.http_load import hammer, post_request
 from bench.restart import _free_port
 from bench.suite import ROOT, Measure, median
 
@@ -37,28 +40,38 @@ async def _seed(settings: Any) -> str:
         await ctx.close_connections()
 
 
-async def _load(base: str, token: str, clients: int, seconds: float) -> float:
+def _cpu_ticks(pid: int) -> dict[int, int]:
+    """utime + stime (clock ticks) of ``pid`` and each of its children, by pid."""
+    found: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            found[int(stat.parent.name)] = int(fields[11]) + int(fields[12])
+    return found
+
+
+def _load(port: int, token: str, clients: int, seconds: float, parent: int) -> tuple[float, str]:
     body = {"query": DASHBOARD, "variables": {"p": _last_month()}}
-    headers = {"authorization": f"Bearer {token}"}
-    done = 0
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as http:
-
-        async def one(until: float) -> None:
-            nonlocal done
-            while time.perf_counter() < until:
-                response = await http.post("/graphql", json=body)
-                assert response.status_code == 200, response.text[:500]
-                done += 1
-
-        warm = time.perf_counter() + 2
-        await asyncio.gather(*(one(warm) for _ in range(clients)))
-        done = 0
-        started = time.perf_counter()
-        await asyncio.gather(*(one(started + seconds) for _ in range(clients)))
-        return done / (time.perf_counter() - started)
+    request = post_request(
+        "127.0.0.1", port, "/graphql", body, {"authorization": f"Bearer {token}"}
+    )
+    before = _cpu_ticks(parent)
+    load = asyncio.run(hammer("127.0.0.1", port, request, clients, seconds))
+    after = _cpu_ticks(parent)
+    hz = os.sysconf("SC_CLK_TCK")
+    busy = sorted(
+        ((after[pid] - before.get(pid, 0)) / hz / (seconds + 2) for pid in after), reverse=True
+    )
+    shares = "/".join(f"{b:.0%}" for b in busy if b >= 0.01)
+    return load.rate, f"server CPU {shares}, client {load.client_cpu_share:.0%}"
 
 
-def _serve(workers: int, env: dict[str, str], token: str, clients: int, seconds: float) -> float:
+def _serve(
+    workers: int, env: dict[str, str], token: str, clients: int, seconds: float
+) -> tuple[float, str]:
     port = _free_port()
     argv = [sys.executable, "-m", "detalka", "api", "--workers", str(workers), "--port", str(port)]
     process = subprocess.Popen(
@@ -76,7 +89,7 @@ def _serve(workers: int, env: dict[str, str], token: str, clients: int, seconds:
             if process.poll() is not None or time.perf_counter() > deadline:
                 raise RuntimeError(f"detalka api --workers {workers} did not come up")
             time.sleep(0.1)
-        return asyncio.run(_load(base, token, clients, seconds))
+        return _load(port, token, clients, seconds, process.pid)
     finally:
         process.terminate()
         process.wait(30)
@@ -94,7 +107,9 @@ def measure(rounds: int, seconds: float, clients: int = 16) -> list[Measure]:
         rates: dict[int, list[float]] = {1: [], 2: []}
         for _ in range(rounds):
             for workers in (1, 2):
-                rates[workers].append(_serve(workers, env, token, clients, seconds))
+                rate, cpu = _serve(workers, env, token, clients, seconds)
+                rates[workers].append(rate)
+                print(f"  --workers {workers}: {rate:.1f} req/s; {cpu}", file=sys.stderr)
     return [
         Measure(
             f"API throughput, dashboard over HTTP, {clients} clients: 2 processes vs 1",

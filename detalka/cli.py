@@ -295,6 +295,8 @@ def _run_api(settings: Settings, args: argparse.Namespace) -> int:
 
     settings = with_listen_url(settings, args.host, args.port)
     workers = getattr(args, "workers", 1)
+    # uvicorn would believe X-Forwarded-For from 127.0.0.1 by itself; the client address is
+    # web/client_address.py's, from DETALKA_TRUSTED_PROXIES only (both paths below).
     if workers > 1:
         # Each worker is a fresh interpreter that builds its own app (and database context)
         # from the environment: hand the listen URL over through it.
@@ -307,6 +309,7 @@ def _run_api(settings: Settings, args: argparse.Namespace) -> int:
             port=args.port,
             log_level=settings.log_level.lower(),
             log_config=None,
+            proxy_headers=False,
         )
         return 0
     uvicorn.run(
@@ -315,8 +318,6 @@ def _run_api(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port,
         log_level=settings.log_level.lower(),
         log_config=None,  # the root logger configured in main(): JSON lines
-        # uvicorn would believe X-Forwarded-For from 127.0.0.1 by itself; the client address
-        # is web/client_address.py's, from DETALKA_TRUSTED_PROXIES only.
         proxy_headers=False,
     )
     return 0

@@ -188,6 +188,13 @@ async def signin(db: Settings, tmp_path: Path) -> AsyncIterator[SignIn]:
         yield opened
 
 
+def _open_sqlite(candidate: object, connection_type: type) -> bool:
+    try:
+        return isinstance(candidate, connection_type) and getattr(candidate, "_running", False)
+    except ReferenceError:  # a weakref.proxy whose object is gone (isinstance asks it)
+        return False
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Stop the thread of any SQLite connection a test left open: aiosqlite's threads are
     not daemons, so one left behind kept pytest from exiting after its summary (seen in
@@ -199,11 +206,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     import aiosqlite
 
     # (`_running` is aiosqlite's flag of a connection not yet closed or stopped)
-    left = [
-        c
-        for c in gc.get_objects()
-        if isinstance(c, aiosqlite.Connection) and getattr(c, "_running", False)
-    ]
+    left = [c for c in gc.get_objects() if _open_sqlite(c, aiosqlite.Connection)]
     for connection in left:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

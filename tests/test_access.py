@@ -201,6 +201,24 @@ async def test_a_token_may_ask_a_shorter_life_and_never_a_longer_one_than_the_ma
         assert refused["apiTokenCreate"]["userErrors"][0]["code"] == "INVALID_EXPIRY"
 
 
+async def test_a_token_records_its_last_use_to_the_minute_without_a_write_a_request(
+    ordering: Ordering,
+) -> None:
+    secret = await token(ordering, "usage:read")
+    first = ordering.clock.now()
+    assert "errors" not in await call(ordering, secret, VIEWER)
+    assert (await ApiToken.get(token_hash=token_hash(secret))).last_used_at == first
+    # a use within the minute leaves it as it was (no write)
+    ordering.clock.advance(seconds=30)
+    assert "errors" not in await call(ordering, secret, VIEWER)
+    assert (await ApiToken.get(token_hash=token_hash(secret))).last_used_at == first
+    # a use a minute after the recorded one moves it
+    ordering.clock.advance(seconds=31)
+    assert "errors" not in await call(ordering, secret, VIEWER)
+    moved = (await ApiToken.get(token_hash=token_hash(secret))).last_used_at
+    assert moved == first + timedelta(seconds=61)
+
+
 async def test_a_token_made_before_tokens_expired_ends_a_year_after_it_was_made(
     ordering: Ordering,
 ) -> None:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 
+from detalka.cli import _run_api
 from detalka.db import apply_migrations
 from tests.conftest import make_settings
 from tests.test_serve import REGIONS, free_port
@@ -71,3 +75,20 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_api_never_lets_uvicorn_trust_forwarded_headers(
+    workers: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # given uvicorn.run caught before it serves
+    import uvicorn
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(options))
+    # when the API starts with one worker or several
+    args = argparse.Namespace(host="127.0.0.1", port=free_port(), workers=workers)
+    assert _run_api(make_settings(tmp_path / "var"), args) == 0
+    # then uvicorn never rewrites the client from X-Forwarded-For (uvicorn trusts 127.0.0.1 by
+    # default, which would let any local caller choose its per-address rate-limit bucket)
+    assert seen["proxy_headers"] is False

@@ -16,7 +16,8 @@ import pytest
 
 from detalka.jobs.app import Jobs
 from detalka.jobs.runtime import WorkerProcess
-from detalka.models import Subscriber
+from detalka.models import SignInThrottle, Subscriber
+from detalka.passwords import hash_password
 from detalka.seed import SeedReport
 from detalka.seed.population import DEMO_MSISDN
 from detalka.settings import Settings
@@ -38,6 +39,7 @@ from tests.client import free_port, served
 from tests.conftest import SEED_NOW
 from tests.factories import KnownCaptcha, MovableClock
 from tests.mail import sms_password
+from tests.polling import eventually
 
 # The server runs on the shared session database; SQLite is the embedded mode a browser meets.
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -245,6 +247,19 @@ async def another_subscriber(seeded: SeedReport) -> Subscriber:
     return found
 
 
+async def misread_captcha(page: Any, form: str) -> None:
+    """Answer the captcha of ``form`` wrong: the app says so in Russian and shows a new one."""
+    first = await page.get_attribute(f"{form} .captcha img", "src")
+    await page.fill(f"{form} input[name=captchaAnswer]", "WRONG")
+    await page.click(f"{form} button[type=submit]")
+    await page.wait_for_selector(
+        f"{form} .field-error:has-text('Символы с картинки введены неверно')"
+    )
+    await page.wait_for_function(
+        f"(old) => document.querySelector('{form} .captcha img')?.src !== old", arg=first
+    )
+
+
 async def test_a_password_by_sms_through_the_captcha_signs_another_number_in_and_out(
     browser: Any, server: Server, seeded: SeedReport
 ) -> None:
@@ -255,18 +270,8 @@ async def test_a_password_by_sms_through_the_captcha_signs_another_number_in_and
         await page.click("text=Получить пароль по SMS")
         await page.wait_for_selector("#password .captcha img")
         await page.fill("#password input[name=msisdn]", other.msisdn)
-        first_captcha = await page.get_attribute("#password .captcha img", "src")
-        # when the captcha is misread
-        await page.fill("#password input[name=captchaAnswer]", "WRONG")
-        await page.click("#password button[type=submit]")
-        # then the app says so in Russian and shows a new picture
-        await page.wait_for_selector(
-            "#password .field-error:has-text('Символы с картинки введены неверно')"
-        )
-        await page.wait_for_function(
-            "(old) => document.querySelector('#password .captcha img')?.src !== old",
-            arg=first_captcha,
-        )
+        # when the captcha is misread, the app says so in Russian and shows a new picture
+        await misread_captcha(page, "#password")
         await screenshot(page, "07-password-captcha")
         # when it is read right
         await page.fill("#password input[name=captchaAnswer]", KnownCaptcha.answer)
@@ -288,6 +293,54 @@ async def test_a_password_by_sms_through_the_captcha_signs_another_number_in_and
         refused = await server.post("{ viewer { id } }", token=token)
         assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
         assert await page.evaluate("sessionStorage.getItem('detalka.session')") is None
+        watch.assert_clean()
+
+
+async def test_after_five_failed_sign_ins_the_form_asks_a_captcha_and_lets_the_owner_in(
+    browser: Any, server: Server, seeded: SeedReport
+) -> None:
+    # given a number with a password of its own (not the SMS test's number)
+    owner = (
+        await Subscriber.filter(id__in=seeded.subscriber_ids, deactivated_at=None)
+        .exclude(msisdn=DEMO_MSISDN)
+        .order_by("id")
+        .offset(1)
+        .first()
+        .select_related("home_region")
+    )
+    assert owner is not None
+    await Subscriber.filter(id=owner.id).update(password_hash=hash_password("owner-secret-1"))
+    region = owner.home_region.code
+    async with page_in(browser, SEED_NOW) as (page, watch):
+        await page.goto(f"{server.base}/app/")
+        await page.wait_for_selector(f"#signin option[value={region}]", state="attached")
+        await page.fill("#signin input[name=msisdn]", owner.msisdn)
+        await page.select_option("#signin select[name=regionCode]", region)
+        # when someone fails five times
+        for n in range(1, 6):
+            await page.fill("#signin input[name=password]", f"guess-{n}")
+            await page.click("#signin button[type=submit]")
+            await page.wait_for_selector("#signin .errors:has-text('Неверный номер')")
+            await eventually(
+                lambda n=n: SignInThrottle.filter(msisdn=owner.msisdn, failures=n).exists(),
+                explain=f"failure {n} was not counted",
+            )
+            await page.wait_for_selector("#signin button[type=submit]:not([disabled])")
+        assert await page.query_selector("#signin .captcha") is None
+        # then the right password alone is not enough: the form grows a captcha and says why
+        await page.fill("#signin input[name=password]", "owner-secret-1")
+        await page.click("#signin button[type=submit]")
+        await page.wait_for_selector("#signin .field-error:has-text('Введите символы с картинки')")
+        await screenshot(page, "12-signin-captcha")
+        # a misread captcha is said so, with a new picture
+        await misread_captcha(page, "#signin")
+        # and the owner who reads it right is in at once, not in 15 minutes
+        await page.fill("#signin input[name=captchaAnswer]", KnownCaptcha.answer)
+        await page.click("#signin button[type=submit]")
+        await page.wait_for_selector("#overview #main-balance")
+        assert await page.inner_text(".who .msisdn") == owner.msisdn
+        await page.click("#sign-out")
+        await page.wait_for_selector("#signin .notice:has-text('Вы вышли')")
         watch.assert_clean()
 
 

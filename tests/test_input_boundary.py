@@ -19,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from detalka.resolvers import catalog
 from detalka.settings import Settings
 from tests.browser_api import GRAPHQL_RESPONSE, Api, serving
+from tests.client import websocket
 from tests.test_browser_socket import init, receive, send, socket
 
 NODE = "query($id: ID!) { node(id: $id) { id } }"
@@ -135,20 +136,26 @@ async def test_a_string_no_driver_takes_is_bad_user_input(
     assert response.status_code == 200
 
 
-async def test_a_request_out_of_time_answers_timeout(
+@pytest.fixture
+async def impatient(
     db: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> AsyncIterator[Api]:
+    """The API with a 0.2 s time limit, whose `regions` takes 30 s."""
+
     async def slow() -> list[Any]:
         await asyncio.sleep(30)
         return []
 
     monkeypatch.setattr(catalog, "regions", slow)
-    impatient = db.model_copy(update={"request_timeout_seconds": 0.2})
-    async with serving(impatient, tmp_path) as api:
-        response = await api.post("{ regions { code } }")
-        assert codes(response) == ["TIMEOUT"]
-        response = await api.post("{ regions { code } }", headers={"accept": GRAPHQL_RESPONSE})
-        assert response.status_code == 504
+    async with serving(db.model_copy(update={"request_timeout_seconds": 0.2}), tmp_path) as api:
+        yield api
+
+
+async def test_a_request_out_of_time_answers_timeout(impatient: Api) -> None:
+    response = await impatient.post("{ regions { code } }")
+    assert codes(response) == ["TIMEOUT"]
+    response = await impatient.post("{ regions { code } }", headers={"accept": GRAPHQL_RESPONSE})
+    assert response.status_code == 504
 
 
 async def test_a_refused_request_is_one_info_line_without_traceback_or_input(
@@ -223,3 +230,24 @@ async def test_a_malformed_socket_message_closes_it_4400_instead_of_crashing(
         with pytest.raises(ConnectionClosed) as closed:
             await receive(ws)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+
+
+async def test_a_query_over_the_socket_out_of_time_answers_timeout_and_the_socket_lives_on(
+    impatient: Api,
+) -> None:
+    _, token = await impatient.new_session()
+    async with websocket(impatient.address) as socket:
+        assert (await socket.init(token))["type"] == "connection_ack"
+        # a subscription waits for events past the limit
+        await socket.subscribe("live", "subscription { detailOrderUpdated { id } }")
+        # while a query sent on the same socket is cut at the limit, with a code
+        await socket.subscribe("slow", "{ regions { code } }")
+        answer = await socket.receive(timeout_s=10)
+        assert answer["id"] == "slow" and answer["type"] == "error", answer
+        assert answer["payload"][0]["extensions"]["code"] == "TIMEOUT"
+        await asyncio.sleep(0.5)
+        # and the socket serves the next operation
+        await socket.subscribe("next", "query Name { __typename }")
+        answer = await socket.receive(timeout_s=10)
+        assert answer == {"id": "next", "type": "next", "payload": answer["payload"]}
+        assert answer["payload"]["data"] == {"__typename": "Query"}

@@ -19,6 +19,7 @@ from detalka.resolvers.access import Scope, Viewer
 from detalka.schema import build_schema
 from detalka.schema.context import Context, Services
 from detalka.schema.execution import PlainDataExecutor, _global_id_resolver
+from detalka.schema.guard import Schema as GuardedSchema
 from detalka.seed import SeedReport
 from detalka.settings import Settings
 from tests.conftest import SEED_NOW
@@ -121,6 +122,37 @@ async def test_the_shortcut_gives_relay_ids_like_the_general_path(query: str) ->
     assert plain.data == general.data
 
 
+async def test_plain_objects_take_the_shortcut_and_their_plan_is_kept_with_the_document(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given the general path's fields counted, and plans counted as they are compiled
+    general: list[str] = []
+    compiled: list[str] = []
+    execute_field, compile_ = PlainDataExecutor.execute_field, PlainDataExecutor._compile
+
+    def counted_field(self: Any, parent_type: Any, *args: Any, **kwargs: Any) -> Any:
+        general.append(parent_type.name)
+        return execute_field(self, parent_type, *args, **kwargs)
+
+    def counted_compile(self: Any, parent_type: Any, grouped: Any) -> Any:
+        compiled.append(parent_type.name)
+        return compile_(self, parent_type, grouped)
+
+    monkeypatch.setattr(PlainDataExecutor, "execute_field", counted_field)
+    monkeypatch.setattr(PlainDataExecutor, "_compile", counted_compile)
+    # and a schema whose guard keeps each parsed document (as the API's does)
+    schema = GuardedSchema(Query, execution_context_class=PlainDataExecutor)
+    # when one document runs twice, the second time with other values of its variables
+    for skip in (True, False, True):
+        result = await schema.execute(QUERIES[2], variable_values={"s": skip})
+        assert result.errors is None and len(result.data["days"]) == 5  # type: ignore[index]
+    # then only the root field went the general way: the days were the shortcut's
+    assert general == ["Query"] * 3
+    # and each selection's plan (the root's: "not plain") was compiled once for each value
+    # of the @skip condition, not once a request
+    assert sorted(compiled) == ["Amount", "Amount", "Day", "Day", "Query", "Query"]
+
+
 def test_a_node_id_is_plain_unless_its_type_resolves_ids_its_own_way() -> None:
     # given a schema with a node of strawberry's own ids and one that overrides resolve_id
     schema = strawberry.Schema(NodeQuery)._schema
@@ -128,7 +160,7 @@ def test_a_node_id_is_plain_unless_its_type_resolves_ids_its_own_way() -> None:
     # then the first one's id is computed without its resolver, the second one's is not
     resolve = _global_id_resolver(fruit, fruit.fields["id"])  # type: ignore[arg-type]
     assert resolve is not None
-    assert resolve(Fruit(code="7", name="x"), None) == relay.GlobalID("Fruit", "7")
+    assert resolve(Fruit(code="7", name="x")) == str(relay.GlobalID("Fruit", "7"))
     assert _global_id_resolver(renamed, renamed.fields["id"]) is None  # type: ignore[arg-type]
     assert _global_id_resolver(fruit, fruit.fields["name"]) is None  # type: ignore[arg-type]
 

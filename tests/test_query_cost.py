@@ -15,6 +15,7 @@ from graphql import get_introspection_query, parse
 
 from detalka.schema import build_schema
 from detalka.schema.cost import Pricing
+from detalka.schema.priced import priced
 from detalka.seed import SeedReport
 from detalka.settings import ConfigError, Settings
 from detalka.web.app import create_app
@@ -116,6 +117,58 @@ def test_fragments_merge_as_execution_merges_them_and_are_priced_once() -> None:
 def test_introspection_is_priced_and_cheap() -> None:
     cost = price(get_introspection_query(descriptions=True))
     assert 0 < cost <= 100
+
+
+def test_a_price_kept_with_its_document_follows_the_variables_it_read() -> None:
+    # given one parsed document, as the guard's cache hands it to every request
+    schema, usage = build_schema()._schema, parse(document("Usage"))
+    march = {"from": "2026-03-01", "to": "2026-03-10"}
+    # when it is priced for ten rows, then twenty, then ten again over another period
+    ten = priced(schema, usage, None, {"period": march, "first": 10})
+    twenty = priced(schema, usage, None, {"period": march, "first": 20})
+    again = priced(schema, usage, None, {"period": {"from": "2026-04-01"}, "first": 10})
+    # then each is the rules' price for its own page, and the period (which no price reads)
+    # does not make a new one
+    assert (ten.requested, twenty.requested) == (1 + 2 + 10 * 2, 1 + 2 + 20 * 2)
+    assert again is ten
+    # and a value of another type is another variant (True == 1 in Python)
+    assert priced(schema, usage, None, {"period": march, "first": True}) is not ten
+
+
+def test_skipped_fields_are_priced_by_the_value_of_their_condition() -> None:
+    schema = build_schema()._schema
+    query = parse("""query($more: Boolean!) { viewer { homeRegion { code }
+      tariff @include(if: $more) { monthlyFee { amount } } } }""")
+    assert priced(schema, query, None, {"more": False}).requested == 1 + 1
+    assert priced(schema, query, None, {"more": True}).requested == 1 + 1 + 2
+    assert priced(schema, query, None, {"more": False}).requested == 1 + 1
+
+
+def test_the_compiled_walk_of_returned_data_agrees_with_the_general_walk() -> None:
+    schema = build_schema()._schema
+    usage = parse(document("Usage"))
+    node = {"id": "x", "cost": {"amount": "1.00", "currency": "RUB"}}
+    edges = [{"cursor": "c", "node": node}] * 3
+    page = {"viewer": {"usage": {"edges": edges, "pageInfo": {"hasNextPage": False}}}}
+    overview = parse(document("Overview"))
+    balances = {"main": {"amount": {}}, "additional": [], "promisedDebt": None}
+    cases = [
+        (usage, {"period": {}, "first": 10}, page),
+        (usage, {"period": {}, "first": 10}, {"viewer": None}),
+        (usage, {"period": {}, "first": 10}, None),
+        (
+            overview,
+            {},
+            {"viewer": {"balances": balances, "promisedPayments": [{}], "packages": []}},
+        ),
+        (parse(document("DetailOrderCreate")), {}, {"detailOrderCreate": None}),
+        (parse(INTROSPECTING), {}, {"a0": {"types": [{"fields": []}]}, "a1": None}),
+    ]
+    for parsed, variables, data in cases:
+        general = Pricing(schema, parsed, None, variables)
+        general.requested()
+        assert priced(schema, parsed, None, variables).actual(data) == general.actual(data)
+    assert priced(schema, usage, None, {"period": {}, "first": 10}).actual(page) == 1 + 2 + 3 * 2
 
 
 def test_a_maximum_over_the_budget_stops_start_up(tmp_path: Path) -> None:

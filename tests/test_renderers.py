@@ -8,18 +8,22 @@ import io
 import re
 import zipfile
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import lxml.html
 import openpyxl
 import pytest
 from pypdf import PdfReader
+from reportlab.lib.colors import black  # type: ignore[import-untyped]
 
 from detalka.models.enums import ReportFormat, ReportSection
-from detalka.reports import render_csv, render_xlsx
+from detalka.reports import render_csv, render_html, render_pdf, render_xlsx
 from detalka.reports.formats import renderer_for
+from detalka.reports.pdf_text import fitted
 from detalka.reports.render_csv import CsvRenderer
 from detalka.reports.render_html import HtmlRenderer
 from detalka.reports.render_pdf import PdfRenderer
@@ -34,6 +38,7 @@ from detalka.reports.report import (
     Report,
     Section,
 )
+from detalka.reports.writing import human_cell
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 FORMULA = '=HYPERLINK("http://evil.example/","Нажмите")'
@@ -493,6 +498,18 @@ async def test_pdf_is_a4_and_embeds_dejavu_sans() -> None:
     assert all("/FontFile2" in font["/FontDescriptor"] for font in embedded)
 
 
+async def test_pdf_page_streams_are_compressed_binary_without_ascii85() -> None:
+    # when
+    data = await render(PdfRenderer(), make_report(calls=varied_calls(200)))
+
+    # then every page's stream is Flate alone, and the document reads back
+    reader = PdfReader(io.BytesIO(data), strict=True)
+    filters = {tuple(page["/Contents"].get_object()["/Filter"]) for page in reader.pages}
+    assert filters == {("/FlateDecode",)}
+    assert b"ASCII85Decode" not in data
+    assert "+79160000199" in pdf_text(data)
+
+
 async def test_pdf_saved_in_many_chunks_is_one_document_with_every_row_in_order() -> None:
     # given 300 calls, drawn one page a chunk
     calls = [(None, "+79031112233", f"Звонок №{n}", n, Decimal(n)) for n in range(1, 301)]
@@ -539,6 +556,131 @@ async def test_pdf_turns_to_landscape_when_a_section_has_many_columns() -> None:
     assert "31.10.2026 23:30:00" in pdf_text(data)
 
 
+def varied_calls(count: int) -> list[tuple[Cell, ...]]:
+    """Calls whose cells put the PDF's text drawing through its corners: more distinct characters
+    than one font subset holds (256), characters DejaVu has no glyph for, control characters,
+    PDF string delimiters, the no-break space, texts too wide for their column, empty cells."""
+    scripts = [(0x391, 0x3CA), (0x531, 0x557), (0x10D0, 0x10F1), (0x2190, 0x2200), (0x2500, 0x2580)]
+    alphabet = "".join(chr(code) for first, end in scripts for code in range(first, end))
+    texts = [
+        "Исходящий вызов, Москва",
+        "(скобки) и \\ обратная черта",
+        "строка\nперевод\tтабуляция\x7f",
+        "漢字: в шрифте нет таких знаков",
+        "очень длинное описание, которое не поместится в колонку, " * 3,
+        "",
+        "\u00a0неразрывный пробел\u00a0",
+        FORMULA,
+    ]
+    start = datetime(2026, 10, 1, tzinfo=MOSCOW)
+    return [
+        (
+            None if n % 17 == 0 else start + n * timedelta(minutes=13),
+            f"+7916{n:07d}",
+            alphabet[n * 7 % len(alphabet) :][:20] if n % 3 == 0 else texts[n % len(texts)],
+            None if n % 11 == 0 else n * 37 + (10**9 if n % 5 == 0 else 0),
+            (Decimal(n) / 7).quantize(Decimal("0.01")) * (-1 if n % 4 == 0 else 1),
+        )
+        for n in range(count)
+    ]
+
+
+def reference_row(table: Any, pages: Any, row: tuple[Cell, ...]) -> None:
+    """A table row drawn with reportlab's text object, a ``textOut`` a cell: what
+    ``render_pdf`` writes straight into the page's operators (or repeats) must be exactly this."""
+    if not pages.room(render_pdf.ROW):
+        pages.next_page()
+        pages.line(f"{table.section.title} (продолжение)", render_pdf.BOLD, 9, 14)
+        reference_titles(table, pages)
+    canvas, x, y = pages.canvas, render_pdf.MARGIN, pages.y
+    if table.shaded:
+        canvas.setFillColor(render_pdf.ZEBRA)
+        canvas.rect(render_pdf.MARGIN, y - render_pdf.ROW, table.width, render_pdf.ROW, 0, 1)
+        canvas.setFillColor(black)
+    table.shaded = not table.shaded
+    text_object = canvas.beginText()
+    text_object.setFont(render_pdf.FONT, render_pdf.SIZE)
+    for value, column, width in zip(row, table.columns, table.widths, strict=True):
+        shown = human_cell(value, column.kind)
+        text, text_width = fitted(shown, width - 2 * render_pdf.PAD)
+        pad = render_pdf.PAD
+        right = column.kind in (ColumnKind.MONEY, ColumnKind.INTEGER)
+        text_object.setTextOrigin(x + width - pad - text_width if right else x + pad, y - 8)
+        text_object.textOut(text)
+        x += width
+    canvas.drawText(text_object)
+    pages.y -= render_pdf.ROW
+
+
+def reference_titles(table: Any, pages: Any) -> None:
+    """A table's column titles drawn with a ``drawString`` each, at every page."""
+    canvas, x, y = pages.canvas, render_pdf.MARGIN, pages.y
+    canvas.setFillColor(render_pdf.LIGHT)
+    canvas.rect(render_pdf.MARGIN, y - table.header_height, table.width, table.header_height, 0, 1)
+    canvas.setFillColor(black)
+    canvas.setFont(render_pdf.BOLD, render_pdf.SIZE)
+    for column, lines, width in zip(table.columns, table.titles, table.widths, strict=True):
+        for index, text in enumerate(lines):
+            at = y - 8 - index * render_pdf.ROW
+            if column.kind in (ColumnKind.MONEY, ColumnKind.INTEGER):
+                canvas.drawRightString(x + width - render_pdf.PAD, at, text)
+            else:
+                canvas.drawString(x + render_pdf.PAD, at, text)
+        x += width
+    canvas.setFont(render_pdf.FONT, render_pdf.SIZE)
+    pages.y -= table.header_height
+    table.shaded = False
+
+
+def without_creation_date(data: bytes) -> bytes:
+    return re.sub(rb"/CreationDate \(D:\d{14}Z\)", b"", data)
+
+
+async def test_pdf_rows_titles_and_footers_are_the_bytes_reportlab_would_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given 1,500 varied calls, drawn in chunks of 3 pages (each chunk its own font subsets)
+    calls = varied_calls(1500)
+
+    # when the renderer draws them, and reportlab's text object draws them
+    written = await render(PdfRenderer(pages_per_chunk=3), make_report(calls=calls))
+    monkeypatch.setattr(render_pdf._Table, "row", reference_row)
+    monkeypatch.setattr(render_pdf._Table, "_column_titles", reference_titles)
+    monkeypatch.setattr(render_pdf._Pages, "repeat", lambda pages, key, draw: draw())
+    drawn = await render(PdfRenderer(pages_per_chunk=3), make_report(calls=calls))
+
+    # then the documents are the same, byte for byte, and show the rows
+    assert without_creation_date(written) == without_creation_date(drawn)
+    reader = PdfReader(io.BytesIO(written), strict=True)
+    assert len(reader.pages) > 12
+    text = pdf_text(written)
+    for shown in ["(скобки) и \\ обратная черта", "+79160001499", "-213,71 ₽", "1 000 000 185"]:
+        assert shown in text
+    assert "очень длинное описание, которое не" in text
+    assert "…" in text
+
+
+def empty_sections_report() -> Report:
+    report = make_report(calls=[])
+    for section in report.sections:
+        section.rows = OnceRows([])
+    return report
+
+
+async def test_pdf_repeated_lines_are_the_bytes_reportlab_would_write_at_each_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given three empty sections: «Нет записей» under each, the same line at three heights
+    # when the renderer draws them, and reportlab draws every line anew
+    written = await render(PdfRenderer(), empty_sections_report())
+    monkeypatch.setattr(render_pdf._Pages, "repeat", lambda pages, key, draw: draw())
+    drawn = await render(PdfRenderer(), empty_sections_report())
+
+    # then the documents are the same, byte for byte
+    assert without_creation_date(written) == without_creation_date(drawn)
+    assert pdf_text(written).count("Нет записей") == 3
+
+
 CSV_VALUES = [
     None,
     "",
@@ -559,13 +701,68 @@ CSV_VALUES = [
 ]
 
 
+def _csv_line(fields: list[Cell]) -> str:
+    text = io.StringIO()
+    csv.writer(text).writerow(fields)
+    return text.getvalue()
+
+
 @pytest.mark.parametrize("kind", list(ColumnKind))
-def test_csv_column_writers_write_every_value_as_the_general_field_writer(
-    kind: ColumnKind,
-) -> None:
-    # the per-column writers chosen once per section write what _field writes, whatever comes
+def test_csv_row_writers_write_every_value_as_the_general_field_writer(kind: ColumnKind) -> None:
+    # the row writer made once per section writes what _field writes, whatever comes
     for value in CSV_VALUES:
-        assert render_csv._FIELDS[kind](value) == render_csv._field(value, kind), (kind, value)
+        fields = render_csv._row_writer((kind,))((value,))
+        assert _csv_line(fields) == _csv_line([render_csv._field(value, kind)]), (kind, value)
+
+
+def test_a_csv_row_writer_of_many_columns_writes_each_by_its_kind_and_refuses_other_lengths() -> (
+    None
+):
+    kinds = tuple(ColumnKind) * 2
+    cells = render_csv._row_writer(kinds)
+    for first, second in zip(CSV_VALUES, reversed(CSV_VALUES), strict=True):
+        row = tuple([first, second] * len(ColumnKind))[: len(kinds)]
+        expected = [render_csv._field(v, k) for v, k in zip(row, kinds, strict=True)]
+        assert _csv_line(cells(row)) == _csv_line(expected), row
+    with pytest.raises(ValueError):
+        cells(("too", "short"))
+    assert render_csv._row_writer(())(()) == []
+
+
+HTML_VALUES: list[Cell] = [
+    *CSV_VALUES,
+    '<b>Tom & Jerry\'s "show"</b>',
+    ReportSection.CALLS,  # a str that is not exactly a str
+    True,
+    Decimal("-1234567.891"),
+    -1234567,
+    datetime(2026, 10, 3, 9, 15, 0, tzinfo=ZoneInfo("Asia/Vladivostok")),
+]
+
+
+@pytest.mark.parametrize("kind", list(ColumnKind))
+def test_html_row_writers_write_every_value_as_the_general_cell_writer(kind: ColumnKind) -> None:
+    # the row writer made once per section writes the escaped human_cell, whatever comes
+    cls = render_html._CELL_CLASSES[kind]
+    for value in HTML_VALUES:
+        expected = f"<tr><td{cls}>{escape(human_cell(value, kind))}</td></tr>\n"
+        assert render_html._row_writer((kind,))((value,)) == expected, (kind, value)
+
+
+def test_an_html_row_writer_of_many_columns_writes_each_by_its_kind_and_refuses_other_lengths() -> (
+    None
+):
+    kinds = tuple(ColumnKind) * 2
+    row_html = render_html._row_writer(kinds)
+    for first, second in zip(HTML_VALUES, reversed(HTML_VALUES), strict=True):
+        row = tuple([first, second] * len(ColumnKind))[: len(kinds)]
+        cells = "".join(
+            f"<td{render_html._CELL_CLASSES[k]}>{escape(human_cell(v, k))}</td>"
+            for v, k in zip(row, kinds, strict=True)
+        )
+        assert row_html(row) == f"<tr>{cells}</tr>\n", row
+    with pytest.raises(ValueError):
+        row_html(("too", "short"))
 
 
 XLSX_VALUES: list[Cell] = [

@@ -44,13 +44,13 @@ async def test_one_scan_gives_every_usage_section_the_rows_of_its_own_read(
     # given every section of a small report, built once with one scan and once with a read a
     # section (above the one-scan limit), the reads of usage rows counted
     reads: list[Any] = []
-    original = build.usage_rows
+    original = build.usage_pages
 
     def counted(*args: Any) -> Any:
-        reads.append(args[-1])
+        reads.append(args[3])  # the kinds
         return original(*args)
 
-    monkeypatch.setattr(build, "usage_rows", counted)
+    monkeypatch.setattr(build, "usage_pages", counted)
     usage_sections = [code for code in ReportSection if code in build._KINDS]
     limit = build.ONE_SCAN_ROWS
     checked = 0

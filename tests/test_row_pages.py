@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from detalka.models import Payment, UsageRecord
-from detalka.models.enums import UsageKind
+import pytest
+
+from detalka.models import DetailOrder, Payment, Subscriber, UsageRecord
+from detalka.models.enums import ReportSection, UsageKind
 from detalka.models.queries import payments_page, usage_page
-from detalka.models.row_pages import PAGE, payment_rows, usage_rows
+from detalka.models.row_pages import PAGE, payment_rows, usage_pages, usage_rows
+from detalka.periods import Period
+from detalka.reports.build import build_report
+from detalka.reports.report import Cell
 from detalka.seed import SeedReport
 from detalka.settings import Settings
 from tests.conftest import SEED_NOW
@@ -123,3 +129,78 @@ async def test_usage_rows_page_through_many_records_at_one_instant_without_loss(
     assert [r.id for r in rows] == sorted({r.id for r in rows})
     assert {r.occurred_at for r in rows} == {moment}
     assert {r.cost for r in rows} == {Decimal("1.50")}
+    # and the reports' pages of a few columns page through them the same way
+    pages = [p async for p in usage_pages(subscriber.id, start, end, [], ["description"])]
+    assert [len(p) for p in pages] == [PAGE, PAGE, 7]
+    assert [r[2] for p in pages for r in p] == [f"SMS {n}" for n in range(2 * PAGE + 7)]
+
+
+def _cells(code: ReportSection, m: UsageRecord, zone: ZoneInfo) -> tuple[Cell, ...]:
+    """A section's cells of one record, from the model's fields (what build.py showed before
+    it read pages of the section's columns)."""
+    at = m.occurred_at.astimezone(zone)
+    direction = {"IN": "входящий", "OUT": "исходящий"}.get(_as_plain(m.direction) or "", "")
+    if code == ReportSection.CALLS:
+        return (at, direction, m.counterparty, m.duration_s, m.package_units, m.zone or "",
+                m.description, m.cost)  # fmt: skip
+    if code == ReportSection.MESSAGES:
+        return (at, direction, m.counterparty, _as_plain(m.kind), m.package_units, m.zone or "",
+                m.description, m.cost)  # fmt: skip
+    if code == ReportSection.MOBILE_INTERNET:
+        return (at, m.volume_kb, m.package_units, m.zone or "", m.description, m.cost)
+    balance = "бонусный" if _as_plain(m.charged_from) == "BONUS" else "основной"
+    return (at, m.description, balance, m.cost)
+
+
+async def test_report_usage_sections_are_the_model_rows_as_cells(seeded: SeedReport) -> None:
+    # given the seeded subscribers and an order of every usage section over their history
+    codes = [
+        ReportSection.CALLS,
+        ReportSection.MESSAGES,
+        ReportSection.MOBILE_INTERNET,
+        ReportSection.CHARGES,
+    ]
+    kinds = {
+        ReportSection.CALLS: [UsageKind.CALL],
+        ReportSection.MESSAGES: [UsageKind.SMS, UsageKind.MMS],
+        ReportSection.MOBILE_INTERNET: [UsageKind.DATA],
+        ReportSection.CHARGES: [UsageKind.SUBSCRIPTION_FEE, UsageKind.ONE_TIME, UsageKind.ROAMING],
+    }
+    first, last = date(2025, 10, 1), date(2026, 3, 17)
+    shown = 0
+    for subscriber_id in seeded.subscriber_ids:
+        subscriber = await Subscriber.get(id=subscriber_id).select_related("home_region")
+        zone = ZoneInfo(subscriber.home_region.time_zone)
+        period = Period(first, last, zone)
+        order = DetailOrder(
+            subscriber_id=subscriber_id,
+            region_id=subscriber.home_region_id,
+            period_from=first,
+            period_to=last,
+            format="CSV",
+            delivery="ARCHIVE",
+            sections=[str(code) for code in codes],
+        )
+        # when the report's sections are read
+        report = await build_report(order, SEED_NOW)
+        for code, section in zip(codes, report.sections, strict=True):
+            cells = [row async for row in section.rows]
+            # then each row is the model row's cells, in the model path's order
+            models = await _model_usage(subscriber_id, period.start, period.end, kinds[code])
+            assert cells == [_cells(code, m, zone) for m in models]
+            shown += len(cells)
+    assert shown > 2 * PAGE
+
+
+async def test_usage_pages_read_only_the_asked_columns_of_real_ones(db: Settings) -> None:
+    subscriber = await make_subscriber()
+    moment = datetime(2026, 10, 5, 12, 0, tzinfo=UTC)
+    await UsageRecord.create(
+        subscriber_id=subscriber.id, occurred_at=moment, kind="SMS", description="SMS",
+        cost=Decimal("1.50"),
+    )  # fmt: skip
+    start, end = moment - timedelta(days=1), moment + timedelta(days=1)
+    pages = [p async for p in usage_pages(subscriber.id, start, end, [], ["description", "cost"])]
+    assert [tuple(r)[2:] for p in pages for r in p] == [("SMS", 150)]
+    with pytest.raises(ValueError, match="not columns of usage_record"):
+        _ = [p async for p in usage_pages(subscriber.id, start, end, [], ["cost; DROP"])]

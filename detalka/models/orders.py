@@ -85,8 +85,6 @@ class DetailOrder(Model):
     region_id: int
     store_id: int | None
     schedule_id: int | None
-    # Document's one-to-one, read by select_related("document"): the row, or None.
-    document: "Document | None"
 
     class Meta:
         table = "detail_order"

@@ -94,6 +94,30 @@ async def usage_rows(
             yield row
 
 
+async def usage_pages(
+    subscriber_id: int,
+    start: datetime,
+    end: datetime,
+    kinds: Sequence[UsageKind],
+    columns: Sequence[str],
+) -> AsyncIterator[Sequence[Any]]:
+    """The rows of ``usage_rows`` a page at a time as the driver gives them: ``id,
+    occurred_at, *columns``, the moment as stored (read it with ``moment_parser()``), money
+    in kopecks.
+
+    For the reports, which turn a page into a section's cells in one pass: only the columns
+    a section shows (a CALLS page of 15 columns cost as much to fetch as the whole
+    hand-written read of 8), no named tuple, no generator a row in between.
+    """
+    unknown = set(columns) - set(UsageRow._fields)
+    if unknown:
+        raise ValueError(f"not columns of usage_record: {sorted(unknown)}")
+    select = f"SELECT id, occurred_at, {', '.join(columns)} FROM usage_record"  # noqa: S608
+    where, extra = _kinds(kinds)
+    async for rows in _Page(select, where, extra, subscriber_id, start, end, PAGE).all():
+        yield rows
+
+
 async def payment_rows(
     subscriber_id: int, start: datetime, end: datetime
 ) -> AsyncIterator[PaymentRow]:
@@ -110,7 +134,7 @@ def _kinds(kinds: Sequence[UsageKind] | None) -> tuple[str, list[Any]]:
 
 
 def _usage_rows(rows: Sequence[Any]) -> list[UsageRow]:
-    parse = _parser()
+    parse = moment_parser()
     return [
         UsageRow(
             r[0],
@@ -134,11 +158,11 @@ def _usage_rows(rows: Sequence[Any]) -> list[UsageRow]:
 
 
 def _payment_rows(rows: Sequence[Any]) -> list[PaymentRow]:
-    parse = _parser()
+    parse = moment_parser()
     return [PaymentRow(r[0], parse(r[1]), r[2], r[3], from_kopecks(r[4])) for r in rows]
 
 
-def _parser() -> Callable[[Any], datetime]:
+def moment_parser() -> Callable[[Any], datetime]:
     """SQLite keeps datetimes as ISO text in UTC (tortoise's format); asyncpg gives them aware."""
     if _dialect(_db()) == "postgres":
         return _as_is

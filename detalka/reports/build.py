@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from detalka.models import (
@@ -24,7 +25,7 @@ from detalka.models.queries import (
     count_payments,
     package_units_used,
 )
-from detalka.models.row_pages import UsageRow, payment_rows, usage_rows
+from detalka.models.row_pages import PAGE, moment_parser, payment_rows, usage_pages
 from detalka.periods import Period, month_of
 from detalka.reports.report import Cell, Column, ColumnKind, ExpenseChart, Header, Report, Section
 
@@ -173,17 +174,26 @@ async def _one_scan(
     period: Period,
     chosen: Sequence[ReportSection],
     counts: dict[ReportSection, int],
-) -> dict[ReportSection, list[UsageRow]] | None:
+) -> dict[ReportSection, list[tuple[Any, ...]]] | None:
     """The rows of every chosen usage section from one read, when they are few (None: each
-    section reads its own). Each section's rows keep the read's (occurred_at, id) order."""
+    section reads its own): each section's rows as its own read gives them (``id,
+    occurred_at, *its columns``), in the read's (occurred_at, id) order."""
     codes = [code for code in chosen if code in _KINDS]
     if len(codes) < 2 or sum(counts.get(code, 0) for code in codes) > ONE_SCAN_ROWS:
         return None
+    shown = dict.fromkeys(c for code in codes for c in _USAGE_READS[code][0])
+    columns = [column for column in shown if column != "kind"]
+    at = {column: i for i, column in enumerate(["id", "occurred_at", "kind", *columns])}
+    picks = {code: [0, 1, *(at[c] for c in _USAGE_READS[code][0])] for code in codes}
     section_of = {str(kind): code for code in codes for kind in _KINDS[code]}
-    rows: dict[ReportSection, list[UsageRow]] = {code: [] for code in codes}
+    rows: dict[ReportSection, list[tuple[Any, ...]]] = {code: [] for code in codes}
     kinds = [kind for code in codes for kind in _KINDS[code]]
-    async for row in usage_rows(subscriber_id, period.start, period.end, kinds):
-        rows[section_of[row.kind]].append(row)
+    async for page in usage_pages(
+        subscriber_id, period.start, period.end, kinds, ["kind", *columns]
+    ):
+        for r in page:
+            code = section_of[r[2]]
+            rows[code].append(tuple(r[i] for i in picks[code]))
     return rows
 
 
@@ -194,14 +204,14 @@ async def _section(
     spent: ExpensesView,
     counts: dict[ReportSection, int],
     movement: BalanceMovement | None,
-    scanned: dict[ReportSection, list[UsageRow]] | None,
+    scanned: dict[ReportSection, list[tuple[Any, ...]]] | None,
 ) -> Section:
     title = SECTION_TITLES[code]
     if code in _KINDS:
         kinds = _KINDS[code]
         total = from_kopecks(sum(t.kopecks for t in spent.totals if t.kind in kinds))
-        source = (
-            usage_rows(subscriber.id, period.start, period.end, kinds)
+        pages = (
+            usage_pages(subscriber.id, period.start, period.end, kinds, _USAGE_READS[code][0])
             if scanned is None
             else _listed(scanned.pop(code))
         )
@@ -209,7 +219,7 @@ async def _section(
             code,
             title,
             _USAGE_COLUMNS[code],
-            _usage_rows(code, period, source),
+            _usage_rows(code, period, pages),
             [("Итого", total), ("Записей", counts.get(code, 0))],
         )
     if code == ReportSection.SUMMARY:
@@ -251,46 +261,78 @@ async def _rows(rows: list[tuple[Cell, ...]]) -> AsyncIterator[tuple[Cell, ...]]
         yield row
 
 
-async def _listed(rows: list[UsageRow]) -> AsyncIterator[UsageRow]:
-    for row in rows:
-        yield row
+async def _listed(rows: list[tuple[Any, ...]]) -> AsyncIterator[Sequence[Any]]:
+    for first in range(0, len(rows), PAGE):
+        yield rows[first : first + PAGE]
 
 
 async def _usage_rows(
-    code: ReportSection, period: Period, source: AsyncIterator[UsageRow]
+    code: ReportSection, period: Period, pages: AsyncIterator[Sequence[Any]]
 ) -> AsyncIterator[tuple[Cell, ...]]:
-    zone_of = period.zone
-    async for r in source:
-        at = r.occurred_at.astimezone(zone_of)
-        direction = _DIRECTION.get(r.direction or "", "")
-        zone = r.zone or ""
-        if code == ReportSection.CALLS:
-            yield (
-                at,
-                direction,
-                r.counterparty,
-                r.duration_s,
-                r.package_units,
-                zone,
-                r.description,
-                r.cost,
-            )
-        elif code == ReportSection.MESSAGES:
-            yield (
-                at,
-                direction,
-                r.counterparty,
-                r.kind,
-                r.package_units,
-                zone,
-                r.description,
-                r.cost,
-            )
-        elif code == ReportSection.MOBILE_INTERNET:
-            yield (at, r.volume_kb, r.package_units, zone, r.description, r.cost)
-        else:
-            balance = "бонусный" if r.charged_from == "BONUS" else "основной"
-            yield (at, r.description, balance, r.cost)
+    cells = _USAGE_READS[code][1]
+    parse, zone = moment_parser(), period.zone
+    async for page in pages:
+        for row in cells(page, parse, zone):
+            yield row
+
+
+# Each usage section's cells from a page of ``usage_pages`` (id, occurred_at, *its columns):
+# one list comprehension a page, the moment parsed and moved to the report's zone once.
+Parse = Callable[[Any], datetime]
+Cells = Callable[[Sequence[Any], Parse, ZoneInfo], list[tuple[Cell, ...]]]
+
+
+def _call_cells(page: Sequence[Any], parse: Parse, zone: ZoneInfo) -> list[tuple[Cell, ...]]:
+    direction = _DIRECTION.get
+    return [
+        (
+            parse(r[1]).astimezone(zone),
+            direction(r[2] or "", ""),
+            r[3],
+            r[4],
+            r[5],
+            r[6] or "",
+            r[7],
+            from_kopecks(r[8]),
+        )
+        for r in page
+    ]
+
+
+def _data_cells(page: Sequence[Any], parse: Parse, zone: ZoneInfo) -> list[tuple[Cell, ...]]:
+    return [
+        (parse(r[1]).astimezone(zone), r[2], r[3], r[4] or "", r[5], from_kopecks(r[6]))
+        for r in page
+    ]
+
+
+def _charge_cells(page: Sequence[Any], parse: Parse, zone: ZoneInfo) -> list[tuple[Cell, ...]]:
+    return [
+        (
+            parse(r[1]).astimezone(zone),
+            r[2],
+            "бонусный" if r[3] == "BONUS" else "основной",
+            from_kopecks(r[4]),
+        )
+        for r in page
+    ]
+
+
+_USAGE_READS: dict[ReportSection, tuple[tuple[str, ...], Cells]] = {
+    ReportSection.CALLS: (
+        ("direction", "counterparty", "duration_s", "package_units", "zone", "description", "cost"),
+        _call_cells,
+    ),
+    ReportSection.MESSAGES: (  # a call's cells, the message's kind in place of a duration
+        ("direction", "counterparty", "kind", "package_units", "zone", "description", "cost"),
+        _call_cells,
+    ),
+    ReportSection.MOBILE_INTERNET: (
+        ("volume_kb", "package_units", "zone", "description", "cost"),
+        _data_cells,
+    ),
+    ReportSection.CHARGES: (("description", "charged_from", "cost"), _charge_cells),
+}
 
 
 async def _payment_rows(subscriber_id: int, period: Period) -> AsyncIterator[tuple[Cell, ...]]:

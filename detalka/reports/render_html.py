@@ -11,16 +11,16 @@ row by row as it comes. Every value is HTML-escaped.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from html import escape
 from typing import BinaryIO
 
 from detalka.models.enums import ReportFormat
 from detalka.reports.report import (
     Cell,
-    Column,
     ColumnKind,
     ExpenseChart,
     Header,
@@ -29,6 +29,7 @@ from detalka.reports.report import (
     Section,
 )
 from detalka.reports.writing import (
+    NBSP,
     REPORT_TITLE,
     RowCounter,
     human_cell,
@@ -36,6 +37,7 @@ from detalka.reports.writing import (
     human_header,
     human_money,
     report_title,
+    row_function,
     total_kind,
 )
 
@@ -95,8 +97,9 @@ class HtmlRenderer:
         for section in report.sections:
             write(_table_start(section))
             written = counter.count
+            row_html = _row_writer(tuple(column.kind for column in section.columns))
             async for row in section.rows:
-                write(_row(row, section.columns))
+                write(row_html(row))
                 await counter.add()
             if counter.count == written:
                 write(_no_rows(section))
@@ -131,12 +134,46 @@ def _table_start(section: Section) -> str:
     )
 
 
-def _row(row: tuple[Cell, ...], columns: list[Column]) -> str:
-    cells = "".join(
-        f"<td{_CELL_CLASSES[column.kind]}>{escape(human_cell(value, column.kind))}</td>"
-        for value, column in zip(row, columns, strict=True)
-    )
-    return f"<tr>{cells}</tr>\n"
+# Each cell's usual type written inline, anything else the general way (human_cell, then
+# escaped). A date and time, an int and Decimal money come out as digits, separators and no
+# markup, so they skip html.escape; text is escaped as it is (human_cell gives str(text)).
+_CELLS = {
+    ColumnKind.DATETIME: (
+        "{v}.strftime('%d.%m.%Y %H:%M:%S') if type({v}) is datetime else _general({v}, {k})"
+    ),
+    ColumnKind.TEXT: "_escape({v}) if type({v}) is str else _general({v}, {k})",
+    ColumnKind.PHONE: "_escape({v}) if type({v}) is str else _general({v}, {k})",
+    ColumnKind.INTEGER: (
+        "format({v}, ',').replace(',', NBSP) if type({v}) is int else _general({v}, {k})"
+    ),
+    ColumnKind.MONEY: (
+        "format({v}, ',.2f').replace(',', NBSP).replace('.', ',') + _RUBLES"
+        " if type({v}) is Decimal else _general({v}, {k})"
+    ),
+    ColumnKind.DATE: "_general({v}, {k})",
+}
+
+
+def _general(value: Cell, kind: ColumnKind) -> str:
+    return escape(human_cell(value, kind))
+
+
+_SCOPE = {
+    "datetime": datetime,
+    "Decimal": Decimal,
+    "NBSP": NBSP,
+    "_RUBLES": f"{NBSP}₽",
+    "_escape": escape,
+    "_general": _general,
+}
+
+
+@cache
+def _row_writer(kinds: tuple[ColumnKind, ...]) -> Callable[[tuple[Cell, ...]], str]:
+    """The ``<tr>`` of a row of these columns (see writing.row_function)."""
+    cells = "".join(f"<td{_CELL_CLASSES[kind]}>%s</td>" for kind in kinds)
+    scope = {**_SCOPE, "_tr": f"<tr>{cells}</tr>\n"}
+    return row_function(kinds, _CELLS, "_tr % ({cells})", scope)
 
 
 def _no_rows(section: Section) -> str:

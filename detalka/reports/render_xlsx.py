@@ -12,6 +12,7 @@ never a formula or a number.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, BinaryIO
@@ -30,6 +31,9 @@ MAX_ROWS_PER_SHEET = 1_048_575  # Excel's 1,048,576 rows, less the column titles
 MAX_TEXT = 32_767  # characters Excel keeps in one cell
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NOT_PLAIN_STARTS = ("#", *_FORMULA_STARTS)
+# A validated number in a phone column («+79161234567»): edited, Excel reads it as a number at
+# worst, never a call, so it is plain text like in the CSV (render_csv._E164).
+_E164 = re.compile(r"\+[0-9]{7,15}")
 MAX_SHEET_TITLE = 31
 SUMMARY_TITLE = "Сводка"
 
@@ -125,6 +129,9 @@ class _TableCells:
         self.kinds = [column.kind for column in section.columns]
         self.dates = [_cell(sheet, datetime(2000, 1, 1), kind) for kind in self.kinds]
         self.money = [_cell(sheet, Decimal(0), kind) for kind in self.kinds]
+        # Text that starts like a formula is a string cell with quotePrefix (_cell): one such
+        # cell per column too (a validated phone number, «+7…», is plain text).
+        self.quoted = [_cell(sheet, "=", kind) for kind in self.kinds]
 
     def of(self, row: tuple[Cell, ...]) -> list[Any]:
         cells: list[Any] = []
@@ -135,6 +142,16 @@ class _TableCells:
             elif type(value) is Decimal and kind is ColumnKind.MONEY:
                 cell = self.money[index]
                 cell.value = value
+            elif type(value) is str:
+                text = _text(value)
+                if not text.startswith(_NOT_PLAIN_STARTS) or _phone(text, kind):
+                    cell = text
+                elif text.startswith(_FORMULA_STARTS):
+                    cell = self.quoted[index]
+                    cell.value = text
+                    cell.data_type = "s"  # after the value, as in _cell
+                else:
+                    cell = _cell(self.sheet, value, kind)
             else:
                 cell = _data_cell(self.sheet, value, kind)
             cells.append(cell)
@@ -153,9 +170,9 @@ def _data_cell(sheet: Sheet, value: Cell, kind: ColumnKind) -> Any:
     if type(value) is int:
         return value
     if type(value) is str:
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT]
+        text = _text(value)
         # (text that starts like a formula needs _cell's quotePrefix: tests/test_report_injection)
-        if not text.startswith(_NOT_PLAIN_STARTS):
+        if not text.startswith(_NOT_PLAIN_STARTS) or _phone(text, kind):
             return text
     return _cell(sheet, value, kind)
 
@@ -163,10 +180,10 @@ def _data_cell(sheet: Sheet, value: Cell, kind: ColumnKind) -> Any:
 def _cell(sheet: Sheet, value: Cell, kind: ColumnKind) -> Any:
     if isinstance(value, str):
         # Set the value, then the type: openpyxl reads "=..." as a formula otherwise.
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT]
+        text = _text(value)
         cell = WriteOnlyCell(sheet, value=text)
         cell.data_type = "s"
-        if text.startswith(_FORMULA_STARTS):
+        if text.startswith(_FORMULA_STARTS) and not _phone(text, kind):
             # A string cell never runs, but once someone edits it Excel parses it again:
             # quotePrefix keeps it text then too (OWASP's CSV injection, in a spreadsheet).
             cell.quotePrefix = True
@@ -181,6 +198,17 @@ def _cell(sheet: Sheet, value: Cell, kind: ColumnKind) -> Any:
     elif isinstance(value, Decimal) and kind is ColumnKind.MONEY:
         cell.number_format = MONEY_FORMAT
     return cell
+
+
+def _phone(text: str, kind: ColumnKind) -> bool:
+    return kind is ColumnKind.PHONE and _E164.fullmatch(text) is not None
+
+
+def _text(value: str) -> str:
+    """Text as a cell holds it: without the control characters XML cannot carry, cut to
+    Excel's limit."""
+    text: str = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT]
+    return text
 
 
 class _SheetTitles:

@@ -3,8 +3,10 @@ written out for people (Russian conventions, for HTML, PDF and the XLSX summary 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from detalka.reports.report import Cell, ColumnKind, Header, Progress
 
@@ -28,6 +30,35 @@ class RowCounter:
     async def finish(self) -> int:
         await self._progress(self.count)
         return self.count
+
+
+def row_function(
+    kinds: tuple[ColumnKind, ...],
+    cell: Mapping[ColumnKind, str],
+    result: str,
+    scope: dict[str, Any],
+) -> Callable[[tuple[Cell, ...]], Any]:
+    """One function for a row of these columns, made once per section (cache it by kinds).
+
+    It returns ``result`` with ``{cells}`` replaced by each cell's expression from ``cell``
+    (``{v}`` the value, ``{k}`` its column's kind), each followed by a comma; names come from
+    ``scope``. A row of another length raises ValueError. A Python call a cell was a fifth
+    of a CSV render's CPU: 100,000 rows of 8 cells, formatting and csv.writer alone, 0.45 s
+    with a writer a column against 0.33 s with one function a row.
+    """
+    names = [f"v{i}" for i in range(len(kinds))]
+    cells = "".join(
+        cell[kind].format(v=name, k=f"_kinds[{i}]") + ", "
+        for i, (name, kind) in enumerate(zip(names, kinds, strict=True))
+    )
+    source = (
+        f"def row(row):\n    [{', '.join(names)}] = row\n    return {result.format(cells=cells)}\n"
+    )
+    namespace = {**scope, "_kinds": kinds}
+    # Made of the caller's fixed templates and column numbers only, nothing from the data.
+    exec(source, namespace)  # noqa: S102
+    function: Callable[[tuple[Cell, ...]], Any] = namespace["row"]
+    return function
 
 
 def total_kind(value: Cell) -> ColumnKind:

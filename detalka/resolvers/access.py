@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -14,7 +14,8 @@ from detalka.errors import ErrorCode, UserFacingError
 
 # The rows these use cases return, re-exported: the schema names them from here.
 from detalka.models import ApiToken as ApiToken
-from detalka.models import Session
+from detalka.models import Session, Subscriber
+from detalka.models.joined import live_session
 from detalka.resolvers.sign_in import token_hash
 
 API_TOKEN_PREFIX = "dtk_"
@@ -58,12 +59,16 @@ class Viewer:
     api_token_id: int | None = None
     # When the session or token stops working by itself (a socket closes then).
     expires_at: datetime | None = None
+    # The subscriber (home region and tariff too) as read with the session, in the same
+    # statement: what an HTTP query's `viewer` shows. Not for a socket, which outlives it.
+    subscriber: Subscriber | None = field(default=None, compare=False, repr=False)
 
     def can(self, scope: Scope) -> bool:
         return scope in self.scopes
 
 
 LEGACY_TOKEN_TTL = timedelta(days=365)
+LAST_USED_PRECISION = timedelta(minutes=1)  # an API token's lastUsedAt, see authenticate
 
 
 def _live_token(now: datetime) -> Q:
@@ -84,7 +89,11 @@ async def authenticate(token: str, now: datetime) -> Viewer | None:
         api_token = await ApiToken.get_or_none(_live_token(now), token_hash=hashed)
         if api_token is None:
             return None
-        await ApiToken.filter(id=api_token.id).update(last_used_at=now)
+        # Recorded to the minute: an aggregator's every request would otherwise be a write
+        # (on SQLite, one that waits for the file's lock behind every other writer).
+        last = api_token.last_used_at
+        if last is None or now - last >= LAST_USED_PRECISION:
+            await ApiToken.filter(id=api_token.id).update(last_used_at=now)
         # Stored scopes were checked when the token was made (create_api_token).
         scopes = frozenset(Scope(s) for s in api_token.scopes)
         return Viewer(
@@ -93,14 +102,16 @@ async def authenticate(token: str, now: datetime) -> Viewer | None:
             api_token_id=api_token.id,
             expires_at=token_expiry(api_token),
         )
-    session = await Session.get_or_none(token_hash=hashed, revoked_at=None, expires_at__gt=now)
-    if session is None:
+    found = await live_session(hashed, now)
+    if found is None:
         return None
+    session, subscriber = found
     return Viewer(
         session.subscriber_id,
         frozenset(Scope),
         session_id=session.id,
         expires_at=session.expires_at,
+        subscriber=subscriber,
     )
 
 

@@ -12,6 +12,7 @@ from tortoise.functions import Count
 from detalka.models import DetailOrder as DetailOrder
 from detalka.models import Document as Document
 from detalka.models.enums import DeliveryStatus, DetailOrderStatus
+from detalka.models.joined import orders_page
 
 # Orders that may still change on their own (rendering, delivery); the rest have ended.
 IN_MOTION = [DetailOrderStatus.PENDING, DetailOrderStatus.RENDERING, DetailOrderStatus.READY]
@@ -41,23 +42,12 @@ async def orders(
     before: tuple[datetime, int] | None = None,
     limit: int = 100,
 ) -> list[OrderView]:
-    """The subscriber's orders, newest first, with their regions, stores and documents in one
-    query whatever their number.
+    """The subscriber's orders, newest first, in one statement whatever their number.
 
     ``before`` is the (created_at, id) of the last order of the page before.
     """
-    # The document by a join (one-to-one, so no row repeats): an order's re-read after each
-    # event of a followed render is one statement, not two.
-    query = DetailOrder.filter(subscriber_id=subscriber_id).select_related(
-        "region", "store__region", "document"
-    )
-    if ids is not None:
-        query = query.filter(id__in=ids)
-    if before is not None:
-        moment, last_id = before
-        query = query.filter(created_at__lte=moment).exclude(created_at=moment, id__gte=last_id)
-    rows = await query.order_by("-created_at", "-id").limit(limit)
-    return [OrderView(r, ZoneInfo(r.region.time_zone), _live(r.document)) for r in rows]
+    rows = await orders_page(subscriber_id, ids=ids, before=before, limit=limit)
+    return [OrderView(r, ZoneInfo(r.region.time_zone), _live(d)) for r, d in rows]
 
 
 def _live(document: Document | None) -> Document | None:

@@ -18,6 +18,7 @@ from detalka.models.enums import BalanceKind, PackageKind, UsageKind
 from detalka.models.enums import ExpenseCategory as ExpenseCategory
 from detalka.models.expenses import ExpensesView as ExpensesView
 from detalka.models.expenses import expenses as expenses
+from detalka.models.joined import balances_and_debt
 from detalka.models.queries import package_units_used
 from detalka.periods import month_of
 
@@ -67,7 +68,9 @@ class PackageView:
 
 
 async def balances(subscriber_id: int, now: datetime) -> BalancesView:
-    rows = await Balance.filter(subscriber_id=subscriber_id).order_by("kind")
+    rows, debt = await balances_and_debt(subscriber_id)  # one statement for both
+    if debt is None:  # no balance row to read it with
+        debt = sum((p.outstanding for p in await promised_payments(subscriber_id, now)), Decimal(0))
     main = next((b for b in rows if b.kind == BalanceKind.MAIN), None)
     if main is None:
         main = Balance(
@@ -81,7 +84,6 @@ async def balances(subscriber_id: int, now: datetime) -> BalancesView:
         for b in rows
         if b.kind != BalanceKind.MAIN and (b.expires_at is None or b.expires_at > now)
     ]
-    debt = sum((p.outstanding for p in await promised_payments(subscriber_id, now)), Decimal(0))
     if main.amount < 0:
         state = BalanceState.NEGATIVE
     elif main.amount < LOW_BALANCE:

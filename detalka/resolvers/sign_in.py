@@ -302,6 +302,8 @@ async def _reserve_attempt(
                 ErrorCode.TOO_MANY_ATTEMPTS,
                 "Слишком много неудачных попыток. Решите капчу и попробуйте снова, "
                 "или запросите новый пароль по SMS.",
+                # the input to supply: a client shows a captcha when it sees this field
+                ("captchaAnswer",),
             )
         await _check_captcha(settings, attempt.captcha_id, attempt.captcha_answer, now, always=True)
     return throttle

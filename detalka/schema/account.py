@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 from zoneinfo import ZoneInfo
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType
 from strawberry import relay
 
 from detalka.errors import UserFacingError
@@ -273,5 +273,11 @@ class AccountQuery:
         subscriber_id = info.context.subscriber_id
         if subscriber_id is None:
             return None
-        row = await account.subscriber(subscriber_id)
+        # A query shows the row read with the session (one statement for both); a mutation
+        # may have changed it since, so it reads it again.
+        row = info.context.subscriber_row
+        if info.operation.operation != OperationType.QUERY or getattr(row, "id", None) != (
+            subscriber_id
+        ):
+            row = await account.subscriber(subscriber_id)
         return Subscriber.from_row(row) if row is not None else None

@@ -53,8 +53,9 @@ class SessionCreateInput:
     region_code: str = strawberry.field(description="Home region of the number, e.g. `MOW`.")
     captcha_id: strawberry.ID | None = strawberry.field(
         default=None,
-        description="From `captchaCreate`: needed after five failed sign-ins of the number "
-        "(TOO_MANY_ATTEMPTS), for 15 minutes.",
+        description="From `captchaCreate`: needed after five failed sign-ins of the number, "
+        "for 15 minutes; the refusal then is TOO_MANY_ATTEMPTS with field `captchaAnswer` "
+        "(with an empty field it is the client address that failed too often: wait instead).",
     )
     captcha_answer: str | None = strawberry.field(
         default=None, description="The characters on that captcha picture."

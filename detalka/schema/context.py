@@ -56,6 +56,9 @@ class Context:
     # Sets the session cookie to (token, max-age seconds); ("", 0) clears it. web/ owns the
     # cookie's name and flags, since web/ is what reads it back.
     set_session_cookie: Callable[[str, int], None] = _no_cookie
+    # The viewer's subscriber row as read with its session (HTTP only: a socket's context
+    # lives longer than a row may stay true); a query's `viewer` shows it.
+    subscriber_row: Any = None
 
     @property
     def settings(self) -> Settings:

@@ -18,6 +18,9 @@ memoised per (type, selection sets), so a fragment reused all over a document is
 once. The actual cost walks the returned data with the same rules, except that a
 connection counts the edges it returned, a null object costs nothing and an empty plain
 list only its 1 (one with items costs as requested).
+
+A request prices through schema/priced.py, which keeps the price with the document and
+walks returned data by a compiled plan of these rules.
 """
 
 from __future__ import annotations
@@ -82,6 +85,9 @@ class Pricing:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.memo: dict[tuple[str, tuple[int, ...]], int] = {}
+        # The variables the pricing looked at, with their values: with the same values, the
+        # walk makes the same choices (and reads the same variables), so the price holds.
+        self.read: dict[str, Any] = {}
 
     def requested(self) -> int:
         """The most the operation can cost; raises :class:`UnpricedDocument`."""
@@ -253,7 +259,9 @@ class Pricing:
 
     def _value(self, node: Any) -> Any:
         if isinstance(node, VariableNode):
-            return self.variables.get(node.name.value)
+            value = self.variables.get(node.name.value)
+            self.read[node.name.value] = value
+            return value
         if isinstance(node, IntValueNode):
             return int(node.value)
         return getattr(node, "value", None)

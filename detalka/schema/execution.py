@@ -7,40 +7,64 @@ and heavy for plain data: an expense summary for a year is ~1,100 fields (365 da
 
 :class:`PlainDataExecutor` takes a shortcut for an object whose *selected* fields are all
 plain: strawberry fields without a resolver and without extensions (strawberry's own
-"basic" fields), without arguments and without directives other than ``@skip``/``@include``
+"basic" fields: a permission is a field extension, so a guarded field is never plain),
+without arguments and without directives other than ``@skip``/``@include``
 (already applied when fields are collected), whose types are scalars, enums, lists of those
 or objects selected the same way. A Relay node's ``id`` counts as plain when its type keeps
 strawberry's own ``resolve_id`` and ``resolve_typename``: the global id is built from the
-``NodeID`` attribute as ``Node._id`` builds it, so connections of nodes take the shortcut too
-(before, every page of 100 usage records went the general way for the sake of its ids).
-For such a selection it compiles, once per request and selection, a small plan (response
-key, strawberry's own resolver for the field, completion) and runs it for every object: the
-same resolver and the same ``coerce_output_value`` as the general path, so the response is
-identical. Anything unusual (a null in a non-null position, an unexpected type, an
+``NodeID`` attribute as ``Node._id`` builds it (and encoded as its ``str`` encodes it), so
+connections of nodes take the shortcut too (before, every page of 100 usage records went the
+general way for the sake of its ids).
+For such a selection it compiles a small plan (response key, the field's value as
+strawberry's own default resolver reads it, completion) and runs it for every object: the
+same attribute and the same ``coerce_output_value`` as the general path (a ``str`` for
+``String``/``ID`` and a ``bool`` for ``Boolean`` are returned as the coercion would return
+them; an enum member's name is looked up once), so the response is identical. Plans are kept
+with the parsed document (schema/derived.py), keyed by the selection's field nodes and the
+values of the variables its directives read, so a document sent again (the dashboard, every
+page of a connection) is not compiled again: that was ~3 ms of a dashboard request.
+Anything unusual (a null in a non-null position, an unexpected type, an
 exception) makes it give up on that object and run the general path, which reports the error
 in its usual place. Nothing in the schema changes.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    GraphQLBoolean,
     GraphQLField,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
+    OperationDefinitionNode,
+    VariableNode,
     is_leaf_type,
 )
+from graphql import (
+    Node as AstNode,
+)
 from graphql.pyutils import Undefined
-from strawberry.relay import GlobalID, Node
+from strawberry.relay import Node
+from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
+
+from detalka.schema.derived import bounded_put, derived
 
 Complete = Callable[[Any], Any]
-Step = tuple[str, Callable[..., Any] | None, Any]
+Step = tuple[str, Callable[[Any], Any] | None, Any]
 _SKIP_INCLUDE = frozenset({"skip", "include"})
+# What graphql-core's coercion returns unchanged: a value of exactly this type.
+_AS_IS = {id(GraphQLString): str, id(GraphQLID): str, id(GraphQLBoolean): bool}
+MAX_PLANS = 200  # per document and values of its directives' variables
 
 
 class _GiveUp(Exception):
@@ -77,12 +101,54 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
         cached = self._plans.get(id(grouped_field_set))
         if cached is not None:
             return cached[1]
-        try:
-            steps = self._compile(parent_type, grouped_field_set)
-        except Exception:  # anything unforeseen: no shortcut, the general path decides
-            steps = None
+        shared, key = self._shared_plans(parent_type, grouped_field_set)
+        steps: list[Step] | None
+        if shared is not None and key in shared:
+            steps = shared[key]
+        else:
+            try:
+                steps = self._compile(parent_type, grouped_field_set)
+            except Exception:  # anything unforeseen: no shortcut, the general path decides
+                steps = None
+            if shared is not None and len(shared) < MAX_PLANS:
+                shared[key] = steps
         self._plans[id(grouped_field_set)] = (grouped_field_set, steps)
         return steps
+
+    def _shared_plans(
+        self, parent_type: GraphQLObjectType, grouped_field_set: Any
+    ) -> tuple[dict[Any, Any] | None, Any]:
+        """The plans kept with the document for these values of its directives' variables,
+        and this selection's key there (the field nodes are the document's own); None when
+        the selection depends on more than the document (fragment variables, @defer)."""
+        operation = self.operation
+        if not isinstance(operation, OperationDefinitionNode) or inspect.ismethod(
+            self.is_awaitable  # a plan keeps it: never one bound to this request
+        ):
+            return None, None
+        nodes = []
+        for response_name, details in grouped_field_set.items():
+            ids = []
+            for detail in details:
+                if detail.defer_usage is not None or detail.fragment_variable_values:
+                    return None, None
+                ids.append(id(detail.node))
+            nodes.append((response_name, tuple(ids)))
+        kept = derived(operation)
+        names = kept.get("directive variables")
+        if names is None:
+            names = kept["directive variables"] = _directive_variables(operation, self.fragments)
+        values = self.variable_values.coerced
+        variant = tuple((type(v), v) for v in (values.get(name) for name in names))
+        try:
+            plans = kept.setdefault("plans", {})
+            shared = plans.get((id(self.schema), variant))
+            if shared is None:
+                shared = {}
+                bounded_put(plans, (id(self.schema), variant), shared)
+        except TypeError:  # an unhashable value
+            return None, None
+        return shared, (parent_type.name, tuple(nodes))
 
     def _compile(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[Step] | None:
         steps: list[Step] = []
@@ -110,14 +176,17 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
                 or any(d.name.value not in _SKIP_INCLUDE for n in nodes for d in n.directives or ())
             ):
                 return None
+            read = _reader(field)
             complete = self._completer(field.type, field_details_list)
-            if complete is None:
+            if read is None or complete is None:
                 return None
-            steps.append((response_name, field.resolve, complete))
+            steps.append((response_name, read, complete))
         return steps
 
     def _completer(self, type_: GraphQLOutputType, field_details_list: Any) -> Complete | None:
         if isinstance(type_, GraphQLNonNull):
+            if is_leaf_type(type_.of_type):
+                return self._leaf(type_.of_type, nullable=False)
             inner = self._completer(type_.of_type, field_details_list)
             if inner is None:
                 return None
@@ -142,20 +211,7 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
 
             return listed
         if is_leaf_type(type_):
-            coerce = type_.coerce_output_value
-            awaitable = self.is_awaitable
-
-            def leaf(value: Any) -> Any:
-                if value is None:
-                    return None
-                if awaitable(value):
-                    raise _GiveUp
-                coerced = coerce(value)
-                if coerced is None or coerced is Undefined:
-                    raise _GiveUp
-                return coerced
-
-            return leaf
+            return self._leaf(type_, nullable=True)
         if isinstance(type_, GraphQLObjectType):
             grouped, defer_usages, _ = self.collect_subfields(type_, field_details_list)
             if defer_usages:
@@ -177,10 +233,97 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
             return object_
         return None  # interfaces and unions: the general path resolves their type
 
+    def _leaf(self, type_: Any, *, nullable: bool) -> Complete:
+        coerce = type_.coerce_output_value
+        awaitable = self.is_awaitable
+        as_is = _AS_IS.get(id(type_))
+        names = _enum_names(type_)
+        member = getattr(type_, "wrapped_cls", None)
+
+        def leaf(value: Any) -> Any:
+            if value is None:
+                if nullable:
+                    return None
+                raise _GiveUp
+            if type(value) is as_is:
+                return value
+            if names is not None and isinstance(value, member):  # type: ignore[arg-type]
+                name = names.get(value.value)
+                if name is not None:
+                    return name
+            if awaitable(value):
+                raise _GiveUp
+            coerced = coerce(value)
+            if coerced is None or coerced is Undefined:
+                raise _GiveUp
+            return coerced
+
+        return leaf
+
+
+def _reader(field: GraphQLField) -> Callable[[Any], Any] | None:
+    """The field's value as strawberry's basic-field resolver reads it (its default resolver,
+    ``getattr``, of the Python attribute); None unless the field is strawberry's "basic"
+    field. strawberry marks every resolver without a function of its own ``_is_default``,
+    those with field extensions too: a permission (``needs(...)``) is such an extension,
+    and must run, so such a field is never plain."""
+    definition = (field.extensions or {}).get("strawberry-definition")
+    if (
+        definition is None
+        or definition.base_resolver is not None
+        or definition.extensions
+        or definition.default_resolver is not getattr
+    ):
+        return None
+    return attrgetter(definition.python_name)
+
+
+def _enum_names(type_: Any) -> dict[Any, str] | None:
+    """strawberry's enum coercion (the first name whose value equals the member's) as a
+    lookup; None where it does not apply."""
+    if (
+        not isinstance(type_, CustomGraphQLEnumType)
+        or type(type_).coerce_output_value is not CustomGraphQLEnumType.coerce_output_value
+    ):
+        return None
+    names: dict[Any, str] = {}
+    try:
+        for name, value in type_.values.items():
+            names.setdefault(value.value, name)
+    except TypeError:  # an unhashable value
+        return None
+    return names
+
+
+def _directive_variables(operation: OperationDefinitionNode, fragments: Any) -> tuple[str, ...]:
+    """The variables any directive of the operation or its fragments reads, sorted."""
+    names: set[str] = set()
+
+    def visit(node: Any, in_directive: bool) -> None:
+        if isinstance(node, VariableNode):
+            if in_directive:
+                names.add(node.name.value)
+            return
+        if isinstance(node, tuple | list):
+            for item in node:
+                visit(item, in_directive)
+            return
+        if not isinstance(node, AstNode):
+            return
+        inside = in_directive or type(node).__name__ == "DirectiveNode"
+        for key in node.keys:
+            if key not in ("loc", "variable_definitions"):
+                visit(getattr(node, key, None), inside)
+
+    visit(operation, False)
+    for fragment in fragments.values():
+        visit(fragment, False)
+    return tuple(sorted(names))
+
 
 def _global_id_resolver(
     parent_type: GraphQLObjectType, field: GraphQLField | None
-) -> Callable[[Any, Any], Any] | None:
+) -> Callable[[Any], Any] | None:
     """For a Relay node's ``id``: what strawberry's ``Node._id`` gives, without its resolver.
 
     Only when the type keeps strawberry's own ``resolve_id`` (the ``NodeID`` attribute) and
@@ -207,13 +350,14 @@ def _global_id_resolver(
         return None
     type_name, attribute = parent_type.name, origin.resolve_id_attr()
 
-    def resolve(source: Any, _info: Any) -> GlobalID:
+    def resolve(source: Any) -> str:
         if not isinstance(source, origin):
             raise _GiveUp
         node_id = getattr(source, attribute)
         if node_id is None:
             raise _GiveUp
-        return GlobalID(type_name=type_name, node_id=str(node_id))
+        # str(GlobalID(type_name, str(node_id))), which the ID scalar's coercion would give
+        return to_base64(type_name, str(node_id))
 
     return resolve
 
@@ -221,5 +365,5 @@ def _global_id_resolver(
 def _run(steps: list[Step], source: Any) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for response_name, resolve, complete in steps:
-        result[response_name] = complete if resolve is None else complete(resolve(source, None))
+        result[response_name] = complete if resolve is None else complete(resolve(source))
     return result

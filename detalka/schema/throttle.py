@@ -29,7 +29,7 @@ from strawberry.types.graphql import OperationType
 from detalka.adapters.budget import BucketState, retry_after_seconds
 from detalka.errors import RequestErrorCode
 from detalka.schema.context import Context
-from detalka.schema.cost import Pricing, UnpricedDocument
+from detalka.schema.priced import priced
 
 
 def caller_key(context: Context) -> str:
@@ -74,16 +74,14 @@ class QueryCost(SchemaExtension):
         if not isinstance(context, Context) or execution.graphql_document is None:
             yield
             return
-        pricing = Pricing(
+        # Priced once per document (and values of the variables the price depends on).
+        pricing = priced(
             execution.schema._schema,
             execution.graphql_document,
             execution.operation_name,
             execution.variables,
         )
-        try:
-            requested: int | None = pricing.requested()
-        except UnpricedDocument:
-            requested = None
+        requested = pricing.requested
         maximum = context.settings.query_cost_max
         if requested is None or requested > maximum:
             self._report = cost_report(requested or 0, 0, await self._spend(context, 0))

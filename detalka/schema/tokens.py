@@ -32,7 +32,10 @@ class ApiToken(relay.Node):
         "`webhooks:write`."
     )
     created_at: datetime = strawberry.field(description="When it was made.")
-    last_used_at: datetime | None = strawberry.field(description="When it was last used.")
+    last_used_at: datetime | None = strawberry.field(
+        description="When it was last used, to the minute: a use within a minute of the "
+        "recorded one does not move it."
+    )
     revoked_at: datetime | None = strawberry.field(description="When it was revoked, if it was.")
     expires_at: datetime = strawberry.field(
         description="When it stops working by itself; a password change ends it sooner."

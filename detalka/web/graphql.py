@@ -151,6 +151,7 @@ class GraphQLApp(GraphQL[Context, None]):
         if isinstance(request, Request):
             anonymous = context.viewer is None and "authorization" not in request.headers
             request.state.graphql.anonymous = anonymous
+            context.subscriber_row = context.viewer.subscriber if context.viewer else None
         if isinstance(response, Response):
             context.set_session_cookie = partial(
                 set_session_cookie, response, self.services.settings

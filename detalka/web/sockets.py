@@ -6,15 +6,19 @@ of operations per connection, checked before the schema sees anything, answered 
 "Subscription limit reached" (here TOO_MANY_SUBSCRIPTIONS); and a document that does not
 parse closed the whole connection (4400), ending every other subscription on it with one
 buggy operation (here an ``error`` message with GRAPHQL_PARSE_FAILED, like over HTTP).
+A query or mutation sent over the socket has the same time limit as over HTTP (an ``error``
+message with TIMEOUT); a subscription waits for events as long as the socket lives.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from graphql import GraphQLError, GraphQLFormattedError, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLFormattedError, GraphQLSyntaxError, OperationType, parse
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
@@ -25,6 +29,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 
 from detalka.errors import RequestErrorCode
 from detalka.schema.context import Context
+from detalka.schema.limits import LIMITS
 from detalka.web.socket_watch import CLOSE_TOO_MANY_SOCKETS, TooManySockets
 
 
@@ -64,6 +69,22 @@ class TransportWsHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         await super().handle_subscribe(message)
 
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        if _is_subscription(operation.query, operation.operation_name):
+            await super().run_operation(operation)
+            return
+        try:
+            async with asyncio.timeout(self.context.services.settings.request_timeout_seconds):
+                await super().run_operation(operation)
+        except TimeoutError:
+            error: GraphQLFormattedError = {
+                "message": "Запрос не уложился в отведённое время. Повторите позже или "
+                "уменьшите период.",
+                "extensions": {"code": RequestErrorCode.TIMEOUT.value},
+            }
+            refusal: ErrorMessage = {"id": operation.id, "type": "error", "payload": [error]}
+            await operation.send_operation_message(refusal)
+
     @staticmethod
     def _get_pre_execution_close_reason(error: GraphQLError) -> str | None:
         if isinstance(error, GraphQLSyntaxError):
@@ -83,3 +104,21 @@ def _well_formed(message: Any) -> bool:
     if not isinstance(payload.get("operationName"), str | None):
         return False
     return all(isinstance(payload.get(key), dict | None) for key in _OPTIONAL_OBJECTS)
+
+
+def _is_subscription(query: str, operation_name: str | None) -> bool:
+    """Whether the operation chosen from ``query`` is a subscription. A document that does not
+    parse (within the tokens the schema's guard allows) is not: the schema answers it."""
+    if len(query) > LIMITS.document_chars:
+        return False
+    try:
+        document = parse(query, no_location=True, max_tokens=LIMITS.tokens)
+    except GraphQLError:
+        return False
+    for definition in document.definitions:
+        name = getattr(definition, "name", None)
+        if getattr(definition, "operation", None) is not None and (
+            operation_name is None or (name is not None and name.value == operation_name)
+        ):
+            return bool(definition.operation == OperationType.SUBSCRIPTION)  # type: ignore[attr-defined]
+    return False

@@ -9,7 +9,7 @@ export const ERROR_MESSAGES = {
   SMS_UNAVAILABLE: "Сейчас не удаётся отправить SMS. Попробуйте через минуту.",
   INVALID_CREDENTIALS: "Неверный номер, пароль или регион.",
   TOO_MANY_ATTEMPTS:
-    "Слишком много неудачных попыток: вход закрыт на 15 минут. Можно получить новый пароль по SMS.",
+    "Слишком много неудачных попыток входа. Попробуйте через 15 минут или получите новый пароль по SMS.",
   PASSWORD_TOO_SHORT: "Пароль слишком короткий: нужно не меньше 8 символов.",
   PASSWORD_TOO_LONG: "Пароль слишком длинный: не больше 128 символов.",
   INVALID_SCOPE: "Такого права доступа нет.",
@@ -56,6 +56,11 @@ export const ERROR_MESSAGES = {
   INTERNAL_SERVER_ERROR: "Что-то пошло не так на нашей стороне. Попробуйте ещё раз.",
   NETWORK: "Нет связи с сервером. Проверьте подключение и попробуйте ещё раз.",
 };
+
+// The sign-in's TOO_MANY_ATTEMPTS on field captchaAnswer: the number is guarded, a solved
+// captcha lets the attempt through (without the field it is the address: wait).
+export const CAPTCHA_NEEDED =
+  "Слишком много неудачных попыток входа с этим номером. Введите символы с картинки и войдите снова.";
 
 export function errorMessage(error) {
   return ERROR_MESSAGES[error.code] ?? error.message ?? ERROR_MESSAGES.INTERNAL_SERVER_ERROR;

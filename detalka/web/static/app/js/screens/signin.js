@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 
 import { api } from "../api.js";
+import { CAPTCHA_NEEDED } from "../messages.js";
 import { ErrorList, FieldError, errorsFor, html, useQuery } from "../ui.js";
 
 export function SignInScreen({ notice, prefill, onSignedIn }) {
@@ -10,23 +11,41 @@ export function SignInScreen({ notice, prefill, onSignedIn }) {
   const [form, setForm] = useState({ msisdn: prefill?.msisdn ?? "", password: "", regionCode: "" });
   const [result, setResult] = useState({ errors: [], userErrors: [] });
   const [busy, setBusy] = useState(false);
+  // After five failed sign-ins of the number, every attempt must bring a solved captcha: the
+  // server says so with TOO_MANY_ATTEMPTS on field captchaAnswer, and the form grows one.
+  const [captcha, setCaptcha] = useState(null);
+  const [answer, setAnswer] = useState("");
   const set = (field) => (e) => setForm({ ...form, [field]: e.currentTarget.value });
+
+  async function newCaptcha() {
+    setAnswer("");
+    const { data, errors } = await api.request("CaptchaCreate");
+    setCaptcha(data?.captchaCreate ?? null);
+    return errors;
+  }
 
   async function submit(event) {
     event.preventDefault();
     setBusy(true);
-    const { data, errors } = await api.request("SignIn", { input: form });
-    setBusy(false);
+    const input = captcha ? { ...form, captchaId: captcha.id, captchaAnswer: answer } : form;
+    const { data, errors } = await api.request("SignIn", { input });
     const payload = data?.sessionCreate;
     if (payload?.token) {
+      setBusy(false);
       api.setToken(payload.token);
       onSignedIn();
       return;
     }
-    setResult({ errors, userErrors: payload?.userErrors ?? [] });
+    const userErrors = payload?.userErrors ?? [];
+    // a captcha is spent by any answer, right or wrong: a new one for the next attempt
+    const needed = captcha || errorsFor(userErrors, "captchaAnswer").length > 0;
+    const captchaErrors = needed ? await newCaptcha() : [];
+    setBusy(false);
+    setResult({ errors: [...errors, ...captchaErrors], userErrors });
   }
 
   const userErrors = result.userErrors;
+  const onField = ["msisdn", "captchaAnswer"];
   return html`<main class="narrow" id="signin">
     <h1>Вход в личный кабинет</h1>
     ${notice && html`<p class="notice" role="status">${notice}</p>`}
@@ -48,8 +67,20 @@ export function SignInScreen({ notice, prefill, onSignedIn }) {
           )}
         </select>
       </label>
+      ${captcha &&
+      html`<div class="captcha">
+          <img src=${captcha.imageDataUrl} alt="Картинка с символами" width="200" height="70" />
+          <button type="button" class="link" onClick=${newCaptcha}>Другая картинка</button>
+        </div>
+        <label>Символы с картинки
+          <input name="captchaAnswer" required autocomplete="off" autocapitalize="characters"
+            value=${answer} onInput=${(e) => setAnswer(e.currentTarget.value)} />
+          <${FieldError} errors=${errorsFor(userErrors, "captchaAnswer").map((e) =>
+            e.code === "TOO_MANY_ATTEMPTS" ? { message: CAPTCHA_NEEDED } : e,
+          )} />
+        </label>`}
       <${ErrorList} errors=${[...regions.errors, ...result.errors, ...userErrors.filter(
-        (e) => !errorsFor(userErrors, "msisdn").includes(e),
+        (e) => !onField.includes((e.field ?? [])[0]),
       )]} />
       <button class="primary" type="submit" disabled=${busy}>Войти</button>
     </form>
