@@ -4,11 +4,14 @@
 
 The embedded mode as ``detalka serve`` runs it: a SQLite file, the in-process broker and event
 bus, the app's own worker, served by uvicorn on loopback with its lifespan. One subscriber
-with a month of usage signs in (a session row), keeps a ``detailOrderUpdated`` subscription
-open over graphql-transport-ws, and each project round POSTs ``detailOrderCreate`` over HTTP;
-the clock stops when READY for that order arrives on the socket. The baseline is the render
-alone: an order row of the same request placed directly, then ``render_order`` on it (what the
-worker runs, as bench/render_from_db.py times it), in the same process on the API's loop.
+with a month of usage signs in (a session row); a client in a process of its own (as a phone
+or a browser is; ``--in-process-client`` puts it in the server's process, where its CPU
+competes for the GIL) keeps a ``detailOrderUpdated`` subscription open over
+graphql-transport-ws, and each project round POSTs ``detailOrderCreate`` over HTTP; the
+clock, in the client, stops when READY for that order arrives on the socket. The baseline
+is the render alone: an order row of the same request placed directly, then ``render_order``
+on it (what the worker runs, as bench/render_from_db.py times it), in the server's process on
+the API's loop.
 Rounds alternate between the two; wall-time medians.
 
 Besides time it counts, for one order of each contender, the round trips to the database
@@ -27,11 +30,12 @@ import logging
 import secrets
 import socket
 import statistics
+import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, nullcontext
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -265,9 +269,85 @@ class _Socket:
                 return seen
 
 
-async def _run(rounds: int, calls: int, fmt: str, sections: list[str]) -> dict[str, Any]:
+@asynccontextmanager
+async def _in_process(
+    address: str, token: str, request: dict[str, Any]
+) -> AsyncIterator[Callable[[], Awaitable[tuple[float, list[str]]]]]:
+    """The client in the server's process: its CPU competes with the server's for the GIL."""
     import websockets
 
+    async with (
+        httpx.AsyncClient(
+            base_url=f"http://{address}", headers={"authorization": f"Bearer {token}"}
+        ) as http,
+        websockets.connect(
+            f"ws://{address}/graphql",
+            subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+        ) as ws,
+    ):
+        follow = _Socket(ws)
+        await follow.open(token)
+
+        async def one() -> tuple[float, list[str]]:
+            started = time.perf_counter()
+            response = await http.post(
+                "/graphql", json={"query": CREATE, "variables": {"input": request}}
+            )
+            payload = response.json()["data"]["detailOrderCreate"]
+            assert not payload["userErrors"], payload
+            statuses = await follow.until_ready(payload["order"]["id"])
+            return (time.perf_counter() - started) * 1000, statuses
+
+        yield one
+
+
+@asynccontextmanager
+async def _own_process(
+    address: str, token: str, request: dict[str, Any]
+) -> AsyncIterator[Callable[[], Awaitable[tuple[float, list[str]]]]]:
+    """The client in a process of its own, as a phone or a browser is: each round is asked
+    for on its stdin and its time (taken there) read from its stdout."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.ready",
+        "--client",
+        address,
+        token,
+        json.dumps(request),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    stdin, stdout = child.stdin, child.stdout
+    try:
+        assert json.loads(await asyncio.wait_for(stdout.readline(), 120)) == "ready"
+
+        async def one() -> tuple[float, list[str]]:
+            stdin.write(b"go\n")
+            await stdin.drain()
+            done = json.loads(await asyncio.wait_for(stdout.readline(), 60))
+            return float(done["ms"]), list(done["statuses"])
+
+        yield one
+    finally:
+        stdin.close()
+        await asyncio.wait_for(child.wait(), 30)
+
+
+async def _client(address: str, token: str, request: dict[str, Any]) -> None:
+    """The ``--client`` process: a round per line on stdin, its result a line on stdout."""
+    loop = asyncio.get_running_loop()
+    async with _in_process(address, token, request) as one:
+        print(json.dumps("ready"), flush=True)
+        while await loop.run_in_executor(None, sys.stdin.readline):
+            ms, statuses = await one()
+            print(json.dumps({"ms": ms, "statuses": statuses}), flush=True)
+
+
+async def _run(
+    rounds: int, calls: int, fmt: str, sections: list[str], in_process: bool = False
+) -> dict[str, Any]:
     from detalka.adapters.storage import FileStorage
     from detalka.clock import SystemClock
     from detalka.models import DetailOrder, Subscriber
@@ -290,32 +370,17 @@ async def _run(rounds: int, calls: int, fmt: str, sections: list[str]) -> dict[s
         storage = FileStorage(settings.files_dir)
         clock = SystemClock()
 
-        async with (
-            _serving(app) as address,
-            httpx.AsyncClient(
-                base_url=f"http://{address}", headers={"authorization": f"Bearer {token}"}
-            ) as http,
-            websockets.connect(
-                f"ws://{address}/graphql",
-                subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-            ) as ws,
-        ):
-            cpu_ms: list[float] = []  # the whole process: API, worker, bench client
+        client = _in_process if in_process else _own_process
+        async with _serving(app) as address, client(address, token, request) as one:
+            cpu_ms: list[
+                float
+            ] = []  # this process: the API and its worker (and an in-process client)
             base_cpu_ms: list[float] = []
-            follow = _Socket(ws)
-            await follow.open(token)
             subscriber = await Subscriber.get(msisdn="+79160000001")
 
             async def project() -> tuple[float, list[str]]:
                 cpu = time.process_time()
-                started = time.perf_counter()
-                response = await http.post(
-                    "/graphql", json={"query": CREATE, "variables": {"input": request}}
-                )
-                payload = response.json()["data"]["detailOrderCreate"]
-                assert not payload["userErrors"], payload
-                statuses = await follow.until_ready(payload["order"]["id"])
-                elapsed = (time.perf_counter() - started) * 1000
+                elapsed, statuses = await one()
                 cpu_ms.append((time.process_time() - cpu) * 1000)
                 return elapsed, statuses
 
@@ -393,11 +458,19 @@ def main() -> None:
     parser.add_argument("--format", default="CSV")
     parser.add_argument("--sections", nargs="+", default=["CALLS"])
     parser.add_argument("--verbose", action="store_true", help="the statements, to stderr")
+    parser.add_argument(
+        "--in-process-client", action="store_true", help="the client in the server's process"
+    )
+    parser.add_argument("--client", nargs=3, metavar=("ADDRESS", "TOKEN", "REQUEST"))
     args = parser.parse_args()
-    result = asyncio.run(_run(args.rounds, args.calls, args.format, args.sections))
+    if args.client:
+        address, token, request = args.client
+        asyncio.run(_client(address, token, json.loads(request)))
+        return
+    result = asyncio.run(
+        _run(args.rounds, args.calls, args.format, args.sections, args.in_process_client)
+    )
     if args.verbose:
-        import sys
-
         for key in ("project_sql", "baseline_sql", "every_section_sql"):
             print(f"-- {key}", file=sys.stderr)
             for text, n in result[key]:
