@@ -75,7 +75,7 @@ async def server(
     clock = MovableClock(SEED_NOW)
     jobs = Jobs.for_settings(settings, clock)
     app = create_app(settings, open_db=False, clock=clock, captcha=KnownCaptcha(), jobs=jobs)
-    with WorkerProcess(jobs.broker):
+    async with WorkerProcess(jobs.broker, shutdown_timeout_s=20):
         async with served(app, port=port) as address:
             async with httpx.AsyncClient(base_url=f"http://{address}", timeout=30) as http:
                 yield Server(f"http://{address}", http, settings.data_dir)

@@ -60,7 +60,7 @@ async def target(db: Settings, tmp_path: Path) -> AsyncIterator[Target]:
     jobs = Jobs.for_settings(settings, clock)
     app = create_app(settings, open_db=False, clock=clock, jobs=jobs)
     subscriber = await subscriber_with_history()
-    with WorkerProcess(jobs.broker):
+    async with WorkerProcess(jobs.broker, shutdown_timeout_s=20):
         async with served(app) as address:
             yield Target(f"http://{address}", subscriber.msisdn)
     jobs.broker.close()

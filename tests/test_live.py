@@ -136,7 +136,7 @@ async def test_a_client_sees_pending_rendering_ready_and_downloads(live: Live) -
         await ws.subscribe("1", FOLLOW, {"id": order_id})
         first = await _updates(ws, "1", {"PENDING"})
         # when a worker renders it
-        with WorkerProcess(live.jobs.broker):
+        async with WorkerProcess(live.jobs.broker, shutdown_timeout_s=20):
             rest = await _updates(ws, "1", {"READY"})
         # then the client saw every stage, progress rising, and the stream completes
         assert (await ws.receive())["type"] == "complete"
@@ -168,7 +168,7 @@ async def test_subscribing_after_ready_gives_ready_at_once(live: Live) -> None:
         )
         return bool(data["node"]["status"] == "READY")
 
-    with WorkerProcess(live.jobs.broker):
+    async with WorkerProcess(live.jobs.broker, shutdown_timeout_s=20):
         await eventually(ready, timeout_s=30, explain="the order is not ready")
     async with websocket(live.address) as ws:
         await ws.init(live.token)
@@ -202,7 +202,7 @@ async def test_without_id_every_order_of_the_viewer_is_followed(live: Live) -> N
         # when two orders are placed after subscribing
         first = await live.place(format="CSV")
         second = await live.place(format="HTML")
-        with WorkerProcess(live.jobs.broker):
+        async with WorkerProcess(live.jobs.broker, shutdown_timeout_s=20):
             ready: set[str] = set()
             while ready != {first, second}:
                 message = await ws.receive()

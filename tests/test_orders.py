@@ -242,7 +242,7 @@ async def test_a_pending_order_canceled_before_the_worker_gets_it_stays_canceled
         canceled = (await ordering.data(CANCEL, {"id": order["id"]}))["detailOrderCancel"]
         assert canceled["order"]["status"] == "CANCELED"
         # when a worker starts and takes the message
-        with WorkerProcess(jobs.broker):
+        async with WorkerProcess(jobs.broker, shutdown_timeout_s=20):
             # join blocks: off the event loop, which the worker's actors do not need anyway
             await asyncio.to_thread(jobs.broker.join, jobs.render.queue_name)  # type: ignore[attr-defined]
         # then it stays canceled, with no document

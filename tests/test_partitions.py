@@ -202,7 +202,7 @@ async def test_the_housekeeping_round_makes_the_months_ahead(db: Settings, tmp_p
     assert "usage_record_2031_04" not in await partitions.partitions()
     # when the round's partitions message (the rest of the round would touch the other
     # tests' rows) runs on a worker of the housekeeping queue
-    with WorkerProcess(jobs.broker, queues={"housekeeping"}):
+    async with WorkerProcess(jobs.broker, queues={"housekeeping"}, shutdown_timeout_s=20):
         jobs.actor(actors.ensure_usage_partitions).send()
         await asyncio.to_thread(jobs.broker.join, "housekeeping")
     jobs.broker.close()

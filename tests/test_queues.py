@@ -34,12 +34,12 @@ async def test_a_worker_consumes_only_the_queues_it_is_given(db: Settings, tmp_p
     async for ordering in open_ordering(settings, subscriber, clock, jobs):
         order_id = pk_of((await ordering.create())["order"]["id"])
         # when a worker of the sms and mail queues runs, the render is not its business
-        with WorkerProcess(jobs.broker, queues={"sms", "mail"}):
+        async with WorkerProcess(jobs.broker, queues={"sms", "mail"}, shutdown_timeout_s=20):
             await asyncio.to_thread(jobs.broker.join, "sms")
             assert (await DetailOrder.get(id=order_id)).status == "PENDING"
             assert jobs.broker.queues["render"].qsize() == 1
         # then a render worker takes it
-        with WorkerProcess(jobs.broker, queues={"render"}):
+        async with WorkerProcess(jobs.broker, queues={"render"}, shutdown_timeout_s=20):
             await ordering.wait_for(global_id("DetailOrder", order_id), "READY")
     jobs.broker.close()
 

@@ -49,7 +49,7 @@ async def demo(seeded: SeedReport, db: Settings, tmp_path: Path) -> AsyncIterato
     clock = MovableClock(SEED_NOW)
     jobs = Jobs.for_settings(settings, clock)
     app = create_app(settings, open_db=False, clock=clock, jobs=jobs)
-    with WorkerProcess(jobs.broker):
+    async with WorkerProcess(jobs.broker, shutdown_timeout_s=20):
         async with asgi_http(app, settings.public_url) as http:
             token = await GraphQL(http).sign_in("+79001234567", "demo-password")
             yield GraphQL(http, token)

@@ -73,7 +73,7 @@ async def webhooking(settings: Settings, clock: MovableClock) -> AsyncIterator[O
     """The API and a real worker, both on ``clock``."""
     jobs = Jobs.for_settings(settings, clock)
     subscriber = await subscriber_with_history()
-    with WorkerProcess(jobs.broker):
+    async with WorkerProcess(jobs.broker, shutdown_timeout_s=20):
         async for opened in open_ordering(settings, subscriber, clock, jobs):
             yield opened
     jobs.broker.close()
