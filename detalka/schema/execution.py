@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from operator import attrgetter
+from functools import partial
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from graphql import (
@@ -57,6 +58,7 @@ from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
 
+from detalka.schema.connections import Connection, RowConnection
 from detalka.schema.derived import bounded_put, derived
 
 Complete = Callable[[Any], Any]
@@ -64,6 +66,7 @@ Step = tuple[str, Callable[[Any], Any] | None, Any]
 _SKIP_INCLUDE = frozenset({"skip", "include"})
 # What graphql-core's coercion returns unchanged: a value of exactly this type.
 _AS_IS = {id(GraphQLString): str, id(GraphQLID): str, id(GraphQLBoolean): bool}
+_first, _second = itemgetter(0), itemgetter(1)
 MAX_PLANS = 200  # per document and values of its directives' variables
 
 
@@ -180,8 +183,86 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
             complete = self._completer(field.type, field_details_list)
             if read is None or complete is None:
                 return None
+            if name == "edges" and _is_connection(parent_type):
+                from_rows = self._row_edges(field.type, field_details_list)
+                if from_rows is not None:
+                    read, complete = _itself, _edges(from_rows, read, complete)
             steps.append((response_name, read, complete))
         return steps
+
+    def _row_edges(
+        self, type_: GraphQLOutputType, field_details_list: Any
+    ) -> tuple[type | None, list[Step]] | None:
+        """A plain selection of a connection's edges as steps over ``(cursor, row)`` of a
+        :class:`RowConnection`, and the node type whose ``row_attributes`` they read (None
+        when no node is selected); None when the selection is not plain."""
+        edge_type = _unwrap(type_, GraphQLNonNull, GraphQLList, GraphQLNonNull)
+        if not isinstance(edge_type, GraphQLObjectType):
+            return None
+        grouped, defer_usages, _ = self.collect_subfields(edge_type, field_details_list)
+        if defer_usages:
+            return None
+        origin: type | None = None
+        steps: list[Step] = []
+        for response_name, details in grouped.items():
+            name = details[0].node.name.value
+            if name == "__typename":
+                steps.append((response_name, None, edge_type.name))
+                continue
+            field = _plain_field(edge_type, details)
+            if field is None:
+                return None
+            if name == "cursor":
+                complete = self._completer(field.type, details)
+                if complete is None:
+                    return None
+                steps.append((response_name, _first, complete))
+            elif name == "node":
+                node_type = _unwrap(field.type, GraphQLNonNull)
+                node = self._row_node(node_type, details) if node_type is not None else None
+                if node is None:
+                    return None
+                origin, node_steps = node
+                steps.append((response_name, _second, partial(_run, node_steps)))
+            else:
+                return None
+        return origin, steps
+
+    def _row_node(self, node_type: Any, field_details_list: Any) -> tuple[type, list[Step]] | None:
+        """A plain selection of a node as steps over a row, through its ``row_attributes``."""
+        if not isinstance(node_type, GraphQLObjectType):
+            return None
+        origin = getattr((node_type.extensions or {}).get("strawberry-definition"), "origin", None)
+        attributes = getattr(origin, "row_attributes", None)
+        if not isinstance(origin, type) or not isinstance(attributes, dict):
+            return None
+        grouped, defer_usages, _ = self.collect_subfields(node_type, field_details_list)
+        if defer_usages:
+            return None
+        steps: list[Step] = []
+        for response_name, details in grouped.items():
+            nodes = [detail.node for detail in details]
+            name = nodes[0].name.value
+            if name == "__typename":
+                steps.append((response_name, None, node_type.name))
+                continue
+            field = node_type.fields.get(name)
+            read: Callable[[Any], Any] | None
+            if _global_id_resolver(node_type, field) is not None:
+                if any(node.arguments or node.directives for node in nodes):
+                    return None
+                pk = attributes.get(origin.resolve_id_attr())  # type: ignore[attr-defined]
+                read = None if pk is None else _row_global_id(node_type.name, pk)
+            else:
+                field = _plain_field(node_type, details)
+                read = None if field is None else attributes.get(_basic_name(field))
+            if read is None or field is None:
+                return None
+            complete = self._completer(field.type, details)
+            if read is None or complete is None:
+                return None
+            steps.append((response_name, read, complete))
+        return origin, steps
 
     def _completer(self, type_: GraphQLOutputType, field_details_list: Any) -> Complete | None:
         if isinstance(type_, GraphQLNonNull):
@@ -267,6 +348,12 @@ def _reader(field: GraphQLField) -> Callable[[Any], Any] | None:
     field. strawberry marks every resolver without a function of its own ``_is_default``,
     those with field extensions too: a permission (``needs(...)``) is such an extension,
     and must run, so such a field is never plain."""
+    name = _basic_name(field)
+    return None if name is None else attrgetter(name)
+
+
+def _basic_name(field: GraphQLField) -> str | None:
+    """The Python attribute of strawberry's basic field (see ``_reader``), else None."""
     definition = (field.extensions or {}).get("strawberry-definition")
     if (
         definition is None
@@ -275,7 +362,73 @@ def _reader(field: GraphQLField) -> Callable[[Any], Any] | None:
         or definition.default_resolver is not getattr
     ):
         return None
-    return attrgetter(definition.python_name)
+    name: str = definition.python_name
+    return name
+
+
+def _plain_field(parent_type: GraphQLObjectType, details: Any) -> GraphQLField | None:
+    """The field of a plain data selection (as ``_compile`` takes one), else None."""
+    nodes = [detail.node for detail in details]
+    field: GraphQLField | None = parent_type.fields.get(nodes[0].name.value)
+    if (
+        field is None
+        or field.args
+        or not getattr(field.resolve, "_is_default", False)
+        or _basic_name(field) is None
+        or any(node.arguments for node in nodes)
+        or any(d.name.value not in _SKIP_INCLUDE for n in nodes for d in n.directives or ())
+    ):
+        return None
+    return field
+
+
+def _is_connection(type_: GraphQLObjectType) -> bool:
+    definition = (type_.extensions or {}).get("strawberry-definition")
+    return getattr(getattr(definition, "concrete_of", None), "origin", None) is Connection
+
+
+def _unwrap(type_: Any, *wrappers: type) -> Any:
+    """``type_`` inside exactly these wrappers, outermost first; None if it is not so."""
+    for wrapper in wrappers:
+        if not isinstance(type_, wrapper):
+            return None
+        type_ = type_.of_type  # type: ignore[attr-defined]
+    return type_
+
+
+def _edges(
+    from_rows: tuple[type | None, list[Step]], read: Callable[[Any], Any], complete: Complete
+) -> Complete:
+    """A connection's edges: from the rows of a :class:`RowConnection` (of the node type the
+    steps read) in one pass, no ``Edge`` or node objects; else from its ``edges``."""
+    origin, steps = from_rows
+
+    def edges(connection: Any) -> Any:
+        if isinstance(connection, RowConnection) and (
+            origin is None or connection.node_type is origin
+        ):
+            return [
+                _run(steps, pair) for pair in zip(connection.cursors, connection.rows, strict=True)
+            ]
+        return complete(read(connection))
+
+    return edges
+
+
+def _row_global_id(type_name: str, pk: Callable[[Any], Any]) -> Callable[[Any], str]:
+    """A node's Relay id from its row, as ``_global_id_resolver`` gives it from the node."""
+
+    def resolve(row: Any) -> str:
+        node_id = pk(row)
+        if node_id is None:
+            raise _GiveUp
+        return to_base64(type_name, str(node_id))
+
+    return resolve
+
+
+def _itself(value: Any) -> Any:
+    return value
 
 
 def _enum_names(type_: Any) -> dict[Any, str] | None:
