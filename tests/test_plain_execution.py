@@ -194,6 +194,11 @@ class Deny(BasePermission):
         return False
 
 
+@strawberry.type
+class Bigger(Amount):
+    pass
+
+
 MADE: list[tuple[Any, ...]] = []  # the rows that became node objects
 ROWS = [(i, f"thing {i}", Colour.RED if i % 2 else Colour.BLUE, Decimal(i) / 3) for i in range(7)]
 
@@ -204,6 +209,7 @@ class Thing(relay.Node):
     name: str
     colour: Colour
     amount: Amount
+    extra: Amount | None  # None, an Amount or an instance of a subclass (not written out)
     secret: str | None = strawberry.field(extensions=[PermissionExtension([Deny()])])
 
     row_attributes: ClassVar[dict[str, Callable[[Any], Any]]] = {
@@ -211,6 +217,11 @@ class Thing(relay.Node):
         "name": itemgetter(1),
         "colour": itemgetter(2),
         "amount": lambda row: Amount(value=row[3], note=None if row[0] % 2 else "ok"),
+        "extra": lambda row: (
+            None,
+            Amount(value=row[3], note="x"),
+            Bigger(value=row[3], note=None),
+        )[row[0] % 3],
         "secret": lambda row: f"secret {row[0]}",
     }
 
@@ -244,6 +255,10 @@ ROW_QUERIES = [
     (
         "{ things(first: 5) { edges { cursor node { id name colour amount { value note } } } "
         "pageInfo { hasNextPage endCursor } } }",
+        True,
+    ),
+    (
+        "{ things { edges { node { extra { value note } e: extra { __typename } } } } }",
         True,
     ),
     (

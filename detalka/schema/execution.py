@@ -74,8 +74,14 @@ _SKIP_INCLUDE = frozenset({"skip", "include"})
 _AS_IS = {id(GraphQLString): str, id(GraphQLID): str, id(GraphQLBoolean): bool}
 # Values of these exact types are never awaitable: no need to ask.
 _NEVER_AWAITABLE = frozenset({int, float, str, bool, Decimal, datetime, date, time})
-# A leaf completion -> (the type it returns as is, whether None passes): its first checks.
+# What a compiled page may write out instead of calling a completion (_expression): a
+# leaf's first checks (the type it returns as is, whether None passes), the inner completion
+# of a non-null one, an object's steps and the class whose instances it completes.
 _PASS_THROUGH: weakref.WeakKeyDictionary[Callable[..., Any], tuple[type | None, bool]] = (
+    weakref.WeakKeyDictionary()
+)
+_NON_NULL: weakref.WeakKeyDictionary[Callable[..., Any], Complete] = weakref.WeakKeyDictionary()
+_OBJECTS: weakref.WeakKeyDictionary[Callable[..., Any], tuple[list[Step], type]] = (
     weakref.WeakKeyDictionary()
 )
 MAX_PLANS = 200  # per document and values of its directives' variables
@@ -289,6 +295,7 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
                     raise _GiveUp
                 return inner(value)
 
+            _NON_NULL[non_null] = inner
             return non_null
         if isinstance(type_, GraphQLList):
             item = self._completer(type_.of_type, field_details_list)
@@ -314,6 +321,8 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
                 return None
             # strawberry's is_type_of is an isinstance check that never reads the info.
             is_type_of: Callable[[Any, Any], Any] | None = type_.is_type_of
+            definition = (type_.extensions or {}).get("strawberry-definition")
+            origin = getattr(definition, "origin", None)
             is_awaitable = self.is_awaitable
 
             def object_(value: Any) -> Any:
@@ -323,6 +332,8 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
                     raise _GiveUp
                 return _run(steps, value)
 
+            if isinstance(origin, type) and not hasattr(origin, "__await__"):
+                _OBJECTS[object_] = (steps, origin)
             return object_
         return None  # interfaces and unions: the general path resolves their type
 
@@ -443,8 +454,7 @@ def _row_edges_function(steps: list[EdgeStep]) -> RowEdges:
     edge: list[str] = []
     for i, (key, what, payload) in enumerate(steps):
         if what == "cursor":
-            names[f"c{i}"] = payload
-            edge.append(f"{key!r}: c{i}(cursor)")
+            edge.append(f"{key!r}: {_expression('cursor', payload, names, str(i))}")
         elif what == "node":
             node: list[str] = []
             for j, (node_key, read, complete) in enumerate(payload):
@@ -452,8 +462,8 @@ def _row_edges_function(steps: list[EdgeStep]) -> RowEdges:
                     names[f"k{i}_{j}"] = complete
                     node.append(f"{node_key!r}: k{i}_{j}")
                 else:
-                    names[f"r{i}_{j}"], names[f"c{i}_{j}"] = read, complete
-                    value = _completed(f"r{i}_{j}(row)", f"c{i}_{j}", complete)
+                    names[f"r{i}_{j}"] = read
+                    value = _expression(f"r{i}_{j}(row)", complete, names, f"{i}_{j}")
                     node.append(f"{node_key!r}: {value}")
             edge.append(f"{key!r}: {{{', '.join(node)}}}")
         else:
@@ -468,12 +478,40 @@ def _row_edges_function(steps: list[EdgeStep]) -> RowEdges:
     return function
 
 
-def _completed(value: str, complete: str, completion: Complete) -> str:
-    """The expression of a completed value: a leaf's first checks (a ``str`` of ``String``
-    returned as is, a None where it may be) written out, the call only past them."""
+def _expression(value: str, completion: Complete, names: dict[str, Any], at: str) -> str:
+    """Python source of ``completion(value)``, with what the completion would check first
+    written out: a leaf's (a ``str`` of ``String`` returned as is, a None where it may be),
+    an object's (None, an instance of its class: then its fields, each written out the same
+    way). Anything else, or a value those checks do not settle, calls the completion,
+    bound in ``names`` as ``c<at>``. The walrus names: ``v`` for a leaf's value (used up
+    before the next is read), ``o<at>`` for an object's (alive while its fields are read)."""
+    names[f"c{at}"] = completion
+    call = f"c{at}"
+    inner = _NON_NULL.get(completion)
+    nullable = inner is None
+    target = completion if inner is None else inner
+    if target in _OBJECTS:
+        steps, origin = _OBJECTS[target]
+        names[f"t{at}"] = origin
+        fields = []
+        for k, (key, read, complete) in enumerate(steps):
+            if read is None:
+                names[f"k{at}_{k}"] = complete
+                fields.append(f"{key!r}: k{at}_{k}")
+            else:
+                names[f"r{at}_{k}"] = read
+                field = _expression(f"r{at}_{k}(o{at})", complete, names, f"{at}_{k}")
+                fields.append(f"{key!r}: {field}")
+        built = f"{{{', '.join(fields)}}}"
+        if nullable:
+            return (
+                f"(None if (o{at} := {value}) is None"
+                f" else {built} if type(o{at}) is t{at} else {call}(o{at}))"
+            )
+        return f"({built} if type(o{at} := {value}) is t{at} else {call}(o{at}))"
     as_is, nullable = _PASS_THROUGH.get(completion, (None, False))
     if not nullable and as_is is None:
-        return f"{complete}({value})"
+        return f"{call}({value})"
     walrus = f"(v := {value})"  # the first check reads the value, the others its name
     if nullable:
         condition = f"{walrus} is None"
@@ -481,7 +519,7 @@ def _completed(value: str, complete: str, completion: Complete) -> str:
             condition += f" or type(v) is {as_is.__name__}"
     else:
         condition = f"type({walrus}) is {as_is.__name__}"  # type: ignore[union-attr]
-    return f"(v if {condition} else {complete}(v))"
+    return f"(v if {condition} else {call}(v))"
 
 
 def _row_global_id(type_name: str, pk: Callable[[Any], Any]) -> Callable[[Any], str]:
