@@ -15,6 +15,14 @@ strawberry's own ``resolve_id`` and ``resolve_typename``: the global id is built
 ``NodeID`` attribute as ``Node._id`` builds it (and encoded as its ``str`` encodes it), so
 connections of nodes take the shortcut too (before, every page of 100 usage records went the
 general way for the sake of its ids).
+
+A keyset page (``RowConnection``, schema/connections.py) keeps the rows it was read from:
+when its edges' selection is plain and its node type says what each attribute of a node made
+from a row would hold (``row_attributes``), the edges are made from the rows by one list
+comprehension compiled for the selection (``_row_edges_function``) -- no ``Edge`` or node
+objects, each field's completion the same as above, its first checks written out. A field
+with extensions (a permission), an argument or a resolver of its own, or a page of another
+node type, takes the way above (its ``edges`` made then).
 For such a selection it compiles a small plan (response key, the field's value as
 strawberry's own default resolver reads it, completion) and runs it for every object: the
 same attribute and the same ``coerce_output_value`` as the general path (a ``str`` for
