@@ -13,11 +13,11 @@ made then).
 from __future__ import annotations
 
 import weakref
+from binascii import b2a_base64
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType
-from strawberry.relay.utils import to_base64
 
 from detalka.schema.connections import Connection, RowConnection
 from detalka.schema.plain_fields import (
@@ -241,11 +241,15 @@ def _expression(value: str, completion: Complete, names: dict[str, Any], at: str
 def _row_global_id(type_name: str, pk: Callable[[Any], Any]) -> Callable[[Any], str]:
     """A node's Relay id from its row, as ``_global_id_resolver`` gives it from the node."""
 
+    prefix = f"{type_name}:"
+
     def resolve(row: Any) -> str:
         node_id = pk(row)
         if node_id is None:
             raise _GiveUp
-        return to_base64(type_name, str(node_id))
+        # strawberry's to_base64(type_name, str(node_id)) is base64.b64encode of this text,
+        # which is b2a_base64 without the newline
+        return b2a_base64(f"{prefix}{node_id!s}".encode(), newline=False).decode()
 
     return resolve
 
