@@ -75,6 +75,7 @@ from detalka.schema.plain_rows import (
     _edges,
     _is_connection,
     _itself,
+    leaf_shortcut,
     row_edges,
 )
 
@@ -283,7 +284,7 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
             return coerced
 
         # What a compiled page may check before calling (see _row_edges_function).
-        _PASS_THROUGH[leaf] = (as_is, nullable)
+        _PASS_THROUGH[leaf] = (as_is, nullable, leaf_shortcut(coerce, names, member))
         return leaf
 
 

@@ -15,9 +15,20 @@ from __future__ import annotations
 import weakref
 from binascii import b2a_base64
 from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from operator import methodcaller
 from typing import Any
 
-from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType
+from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+)
+from graphql.type.scalars import serialize_int
 
 from detalka.schema.connections import Connection, RowConnection
 from detalka.schema.plain_fields import (
@@ -32,13 +43,16 @@ from detalka.schema.plain_fields import (
 # An edge's field from a page's rows: (response key, "cursor" or "node" or None for a
 # constant, the cursor's completion or the node's steps over a row or the constant)
 EdgeStep = tuple[str, str | None, Any]
+# A leaf's coercion written out for one exact type: (the type, the result's source in terms
+# of ``v`` and of the bound name ``s``, what ``s`` is); None where the result may be None.
+Shortcut = tuple[type, str, Any]
 RowEdges = Callable[[Sequence[str], Sequence[Any]], list[dict[str, Any]]]
 # What a compiled page may write out instead of calling a completion (_expression): a
 # leaf's first checks (the type it returns as is, whether None passes), the inner completion
 # of a non-null one, an object's steps and the class whose instances it completes.
-_PASS_THROUGH: weakref.WeakKeyDictionary[Callable[..., Any], tuple[type | None, bool]] = (
-    weakref.WeakKeyDictionary()
-)
+_PASS_THROUGH: weakref.WeakKeyDictionary[
+    Callable[..., Any], tuple[type | None, bool, Shortcut | None]
+] = weakref.WeakKeyDictionary()
 _NON_NULL: weakref.WeakKeyDictionary[Callable[..., Any], Complete] = weakref.WeakKeyDictionary()
 _OBJECTS: weakref.WeakKeyDictionary[Callable[..., Any], tuple[list[Step], type]] = (
     weakref.WeakKeyDictionary()
@@ -225,17 +239,38 @@ def _expression(value: str, completion: Complete, names: dict[str, Any], at: str
                 f" else {built} if type(o{at}) is t{at} else {call}(o{at}))"
             )
         return f"({built} if type(o{at} := {value}) is t{at} else {call}(o{at}))"
-    as_is, nullable = _PASS_THROUGH.get(completion, (None, False))
-    if not nullable and as_is is None:
+    as_is, nullable, shortcut = _PASS_THROUGH.get(completion, (None, False, None))
+    checks = (["v is None"] if nullable else []) + (
+        [] if as_is is None else [f"type(v) is {as_is.__name__}"]
+    )
+    branches = [("v", " or ".join(checks))] if checks else []  # (result, its condition)
+    if shortcut is not None:
+        kind, result, bound = shortcut
+        names[f"s{at}"], names[f"y{at}"] = bound, kind
+        branches.append((result.replace("{s}", f"s{at}"), f"type(v) is y{at}"))
+    if not branches:
         return f"{call}({value})"
-    walrus = f"(v := {value})"  # the first check reads the value, the others its name
-    if nullable:
-        condition = f"{walrus} is None"
-        if as_is is not None:
-            condition += f" or type(v) is {as_is.__name__}"
-    else:
-        condition = f"type({walrus}) is {as_is.__name__}"  # type: ignore[union-attr]
-    return f"(v if {condition} else {call}(v))"
+    # The first condition reads the value (a walrus); it starts with "v is" or "type(v)".
+    result, condition = branches[0]
+    branches[0] = (result, condition.replace("v", f"(v := {value})", 1))
+    written = " else ".join(f"({result}) if {condition}" for result, condition in branches)
+    return f"({written} else {call}(v))"
+
+
+def leaf_shortcut(coerce: Any, names: dict[Any, str] | None, member: Any) -> Shortcut | None:
+    """What a leaf's completion gives for a value of one exact type, as source, where it is
+    sure: an enum member's name (the first name of its value, as strawberry's coercion),
+    ``Int``'s int in range (``serialize_int`` returns it), ``isoformat()`` of the
+    ``DateTime`` scalar's datetime, ``str`` of the ``Decimal`` scalar's Decimal."""
+    if names is not None and isinstance(member, type):
+        return member, "{s}[v.value]", names  # a KeyError falls back to the general path
+    if coerce is serialize_int:
+        return int, f"v if {GRAPHQL_MIN_INT} <= v <= {GRAPHQL_MAX_INT} else {{s}}(v)", coerce
+    if isinstance(coerce, methodcaller) and repr(coerce) == "operator.methodcaller('isoformat')":
+        return datetime, "v.isoformat()", None
+    if coerce is str:
+        return Decimal, "str(v)", None
+    return None
 
 
 def _row_global_id(type_name: str, pk: Callable[[Any], Any]) -> Callable[[Any], str]:
