@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from operator import itemgetter
+from typing import Any, ClassVar
 
 import pytest
 import strawberry
 from strawberry import relay
+from strawberry.permission import BasePermission, PermissionExtension
 
 from detalka.adapters.captchas import ImageCaptchaFactory
 from detalka.adapters.events import MemoryBus
@@ -17,9 +20,11 @@ from detalka.models.enums import DeliveryMethod, ReportFormat
 from detalka.resolvers import account, order_views, orders
 from detalka.resolvers.access import Scope, Viewer
 from detalka.schema import build_schema
+from detalka.schema.connections import Connection, keyset_connection
 from detalka.schema.context import Context, Services
 from detalka.schema.execution import PlainDataExecutor, _global_id_resolver
 from detalka.schema.guard import Schema as GuardedSchema
+from detalka.schema.overview import Payment, UsageRecord
 from detalka.seed import SeedReport
 from detalka.settings import Settings
 from tests.conftest import SEED_NOW
@@ -179,6 +184,127 @@ async def test_the_shortcut_answers_like_the_general_path(query: str) -> None:
     ]
 
 
+# -- keyset pages answered from their rows -------------------------------------------------
+
+
+class Deny(BasePermission):
+    message = "no"
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return False
+
+
+@strawberry.type
+class Bigger(Amount):
+    pass
+
+
+MADE: list[tuple[Any, ...]] = []  # the rows that became node objects
+ROWS = [(i, f"thing {i}", Colour.RED if i % 2 else Colour.BLUE, Decimal(i) / 3) for i in range(7)]
+
+
+@strawberry.type
+class Thing(relay.Node):
+    code: relay.NodeID[int]
+    name: str
+    colour: Colour
+    amount: Amount
+    extra: Amount | None  # None, an Amount or an instance of a subclass (not written out)
+    size: int | None  # the sixth row's is out of Int's range: an error
+    secret: str | None = strawberry.field(extensions=[PermissionExtension([Deny()])])
+
+    row_attributes: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        "code": itemgetter(0),
+        "name": itemgetter(1),
+        "colour": itemgetter(2),
+        "amount": lambda row: Amount(value=row[3], note=None if row[0] % 2 else "ok"),
+        "extra": lambda row: (
+            None,
+            Amount(value=row[3], note="x"),
+            Bigger(value=row[3], note=None),
+        )[row[0] % 3],
+        "size": lambda row: 5 * 10**9 if row[0] == 5 else row[0] or None,
+        "secret": lambda row: f"secret {row[0]}",
+    }
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> Thing:
+        MADE.append(row)
+        return cls(**{name: read(row) for name, read in cls.row_attributes.items()})
+
+
+@strawberry.type
+class RowQuery:
+    @strawberry.field
+    async def things(
+        self, first: int | None = None, after: str | None = None, typed: bool = True
+    ) -> Connection[Thing]:
+        async def fetch(cursor: Any, limit: int) -> list[tuple[Any, ...]]:
+            return [r for r in ROWS if cursor is None or r[0] > cursor[1]][:limit]
+
+        return await keyset_connection(
+            first,
+            after,
+            fetch,
+            key=lambda row: (datetime(2026, 1, 1, tzinfo=UTC), row[0]),
+            node=Thing.from_row,
+            node_type=Thing if typed else None,
+        )
+
+
+ROW_QUERIES = [
+    # (query, whether the page is answered from its rows, without node objects)
+    ("{ things(first: 5) { edges { node { size } } } }", True),
+    ("{ things { edges { node { size } } } }", False),  # the error: the general path's
+    (
+        "{ things(first: 5) { edges { cursor node { id name colour amount { value note } } } "
+        "pageInfo { hasNextPage endCursor } } }",
+        True,
+    ),
+    (
+        "{ things { edges { node { extra { value note } e: extra { __typename } } } } }",
+        True,
+    ),
+    (
+        "{ things { __typename edges { __typename c: cursor node { __typename ... on Node { id } "
+        "n: name code: id } more: node { amount { value } } } } }",
+        True,
+    ),
+    (
+        'query($s: Boolean!) { things(first: 3, after: "MjAyNi0wMS0wMVQwMDowMDowMCswMDowMHwx") '
+        "{ edges { cursor @skip(if: $s) node { name @include(if: $s) colour } } } }",
+        True,
+    ),
+    ("{ things { edges { cursor } pageInfo { startCursor } } }", True),
+    ("{ things(typed: false) { edges { cursor } } }", True),  # no node: no node type needed
+    ("{ things(typed: false) { edges { node { name } } } }", False),  # rows of an unknown type
+    ("{ things { edges { node { name secret } } } }", False),  # a permission: never plain
+]
+
+
+@pytest.mark.parametrize(("query", "from_rows"), ROW_QUERIES)
+async def test_a_keyset_page_of_plain_nodes_is_answered_from_its_rows(
+    query: str, from_rows: bool
+) -> None:
+    # given the same schema with and without the shortcut
+    variables = {"s": False}
+    general = await strawberry.Schema(RowQuery).execute(query, variable_values=variables)
+    MADE.clear()
+    plain_schema = strawberry.Schema(RowQuery, execution_context_class=PlainDataExecutor)
+    # when the shortcut answers
+    plain = await plain_schema.execute(query, variable_values=variables)
+    # then it answers as the general path does, errors (the permission's) included
+    assert general.data is not None and plain.data == general.data
+    assert [(e.message, e.path) for e in plain.errors or []] == [
+        (e.message, e.path) for e in general.errors or []
+    ]
+    assert bool(general.errors) == (
+        "secret" in query or query.startswith("{ things { edges { node { size")
+    )
+    # and a plain page made no node object, anything else went the general way
+    assert (MADE == []) == from_rows
+
+
 # -- the real schema over the seeded database ----------------------------------------------
 
 MONEY = "{ amount currency }"
@@ -302,6 +428,34 @@ async def test_the_shortcut_answers_real_queries_like_the_general_path(
             viewer = expected.data["viewer"]
             assert viewer["detailOrders"]["edges"] and len(viewer["usage"]["edges"]) == 50
             assert viewer["packages"] and viewer["payments"]["edges"]
+
+
+async def test_the_real_usage_and_payments_pages_make_no_node_objects(
+    seeded_context: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the nodes made from rows counted
+    made: list[str] = []
+    for node_type in (UsageRecord, Payment):
+        from_row = node_type.from_row
+
+        def counted(row: Any, _from_row: Any = from_row, _name: str = node_type.__name__) -> Any:
+            made.append(_name)
+            return _from_row(row)
+
+        monkeypatch.setattr(node_type, "from_row", counted)
+    # when the general path and the shortcut answer the dashboard
+    variables = {"p": FEBRUARY}
+    expected = await build_schema(plain_data=False).execute(
+        DASHBOARD, variables, context_value=seeded_context
+    )
+    general_made = sorted(set(made))
+    made.clear()
+    answered = await build_schema().execute(DASHBOARD, variables, context_value=seeded_context)
+    # then both answer the same pages, but only the general path made nodes of them
+    assert expected.errors is None and answered.errors is None
+    assert answered.data == expected.data
+    assert general_made == ["Payment", "UsageRecord"]
+    assert made == []
 
 
 def _leaves(value: Any) -> int:

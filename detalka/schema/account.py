@@ -164,6 +164,7 @@ class Subscriber(relay.Node):
             lambda cursor, limit: history.usage_page(self.pk, value, kinds, cursor, limit),
             key=lambda row: (row.occurred_at, row.id),
             node=UsageRecord.from_row,
+            node_type=UsageRecord,
         )
 
     @strawberry.field(
@@ -187,6 +188,7 @@ class Subscriber(relay.Node):
             lambda cursor, limit: history.payments_page(self.pk, value, cursor, limit),
             key=lambda row: (row.occurred_at, row.id),
             node=Payment.from_row,
+            node_type=Payment,
         )
 
     def _period(self, info: Info, period: PeriodInput) -> PeriodValue:

@@ -15,6 +15,7 @@ import binascii
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -57,28 +58,61 @@ class Connection(Generic[NodeT]):
     page_info: PageInfo = strawberry.field(description="Paging.")
 
 
+class RowConnection(Connection[NodeT], Generic[NodeT, RowT]):
+    """A keyset page kept as the rows it was read from, with their cursors.
+
+    To graphql-core's general path it is a ``Connection`` like any other: ``edges`` (the
+    ``Edge`` and node objects) are made from the rows the first time they are read. The
+    plain-data executor (schema/execution.py) instead answers a plain selection of a page
+    from ``rows`` and ``cursors`` directly, through the node type's ``row_attributes``
+    (what ``node(row)`` would put in each attribute), without making those objects.
+    """
+
+    def __init__(
+        self,
+        rows: Sequence[RowT],
+        cursors: list[str],
+        node_type: type[NodeT] | None,
+        node: Callable[[RowT], NodeT],
+        page_info: PageInfo,
+    ) -> None:
+        self.rows, self.cursors, self.node_type, self.node = rows, cursors, node_type, node
+        self.page_info = page_info
+
+    @cached_property
+    def edges(self) -> list[Edge[NodeT]]:  # type: ignore[override]
+        return [
+            Edge(cursor=cursor, node=self.node(row))
+            for cursor, row in zip(self.cursors, self.rows, strict=True)
+        ]
+
+
 async def keyset_connection(
     first: int | None,
     after: str | None,
     fetch: Callable[[Cursor | None, int], Awaitable[Sequence[RowT]]],
     key: Callable[[RowT], Cursor],
     node: Callable[[RowT], NodeT],
-) -> Connection[NodeT]:
+    node_type: type[NodeT] | None = None,
+) -> RowConnection[NodeT, RowT]:
     """A page of ``first`` rows after the ``after`` cursor, from a keyset read.
 
     ``fetch(cursor, limit)`` reads up to ``limit`` rows past the cursor; one more row than
-    the page is asked for, so ``hasNextPage`` costs no count.
+    the page is asked for, so ``hasNextPage`` costs no count. ``node(row)`` is the page's
+    node, made only if the general path reads ``edges``; with ``node_type`` (whose
+    ``row_attributes`` must give what ``node`` gives) a plain selection skips the nodes.
     """
     size = page_size(first)
     rows = await fetch(decode_cursor(after), size + 1)
-    edges = [Edge(cursor=encode_cursor(*key(row)), node=node(row)) for row in rows[:size]]
+    page = rows[:size]
+    cursors = [encode_cursor(*key(row)) for row in page]
     page_info = PageInfo(
         has_next_page=len(rows) > size,
         has_previous_page=after is not None,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
     )
-    return Connection(edges=edges, page_info=page_info)
+    return RowConnection(page, cursors, node_type, node, page_info)
 
 
 def encode_cursor(moment: datetime, row_id: int) -> str:

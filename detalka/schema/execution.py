@@ -15,6 +15,7 @@ strawberry's own ``resolve_id`` and ``resolve_typename``: the global id is built
 ``NodeID`` attribute as ``Node._id`` builds it (and encoded as its ``str`` encodes it), so
 connections of nodes take the shortcut too (before, every page of 100 usage records went the
 general way for the sake of its ids).
+
 For such a selection it compiles a small plan (response key, the field's value as
 strawberry's own default resolver reads it, completion) and runs it for every object: the
 same attribute and the same ``coerce_output_value`` as the general path (a ``str`` for
@@ -26,18 +27,20 @@ page of a connection) is not compiled again: that was ~3 ms of a dashboard reque
 Anything unusual (a null in a non-null position, an unexpected type, an
 exception) makes it give up on that object and run the general path, which reports the error
 in its usual place. Nothing in the schema changes.
+
+Pages of rows (``RowConnection``) take a further shortcut: schema/plain_rows.py.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from operator import attrgetter
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from graphql import (
     GraphQLBoolean,
-    GraphQLField,
     GraphQLID,
     GraphQLList,
     GraphQLNonNull,
@@ -52,23 +55,35 @@ from graphql import (
     Node as AstNode,
 )
 from graphql.pyutils import Undefined
-from strawberry.relay import Node
-from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
 
 from detalka.schema.derived import bounded_put, derived
+from detalka.schema.plain_fields import (
+    _SKIP_INCLUDE,
+    Complete,
+    Step,
+    _GiveUp,
+    _global_id_resolver,
+    _reader,
+    _run,
+)
+from detalka.schema.plain_rows import (
+    _NON_NULL,
+    _OBJECTS,
+    _PASS_THROUGH,
+    _edges,
+    _is_connection,
+    _itself,
+    leaf_shortcut,
+    row_edges,
+)
 
-Complete = Callable[[Any], Any]
-Step = tuple[str, Callable[[Any], Any] | None, Any]
-_SKIP_INCLUDE = frozenset({"skip", "include"})
 # What graphql-core's coercion returns unchanged: a value of exactly this type.
 _AS_IS = {id(GraphQLString): str, id(GraphQLID): str, id(GraphQLBoolean): bool}
+# Values of these exact types are never awaitable: no need to ask.
+_NEVER_AWAITABLE = frozenset({int, float, str, bool, Decimal, datetime, date, time})
 MAX_PLANS = 200  # per document and values of its directives' variables
-
-
-class _GiveUp(Exception):
-    """This object is not plain after all: run the general path for it."""
 
 
 class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -180,6 +195,10 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
             complete = self._completer(field.type, field_details_list)
             if read is None or complete is None:
                 return None
+            if name == "edges" and _is_connection(parent_type):
+                from_rows = row_edges(self, field.type, field_details_list)
+                if from_rows is not None:
+                    read, complete = _itself, _edges(from_rows, read, complete)
             steps.append((response_name, read, complete))
         return steps
 
@@ -196,6 +215,7 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
                     raise _GiveUp
                 return inner(value)
 
+            _NON_NULL[non_null] = inner
             return non_null
         if isinstance(type_, GraphQLList):
             item = self._completer(type_.of_type, field_details_list)
@@ -221,6 +241,8 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
                 return None
             # strawberry's is_type_of is an isinstance check that never reads the info.
             is_type_of: Callable[[Any, Any], Any] | None = type_.is_type_of
+            definition = (type_.extensions or {}).get("strawberry-definition")
+            origin = getattr(definition, "origin", None)
             is_awaitable = self.is_awaitable
 
             def object_(value: Any) -> Any:
@@ -230,6 +252,8 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
                     raise _GiveUp
                 return _run(steps, value)
 
+            if isinstance(origin, type) and not hasattr(origin, "__await__"):
+                _OBJECTS[object_] = (steps, origin)
             return object_
         return None  # interfaces and unions: the general path resolves their type
 
@@ -245,37 +269,23 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
                 if nullable:
                     return None
                 raise _GiveUp
-            if type(value) is as_is:
+            kind = type(value)
+            if kind is as_is:
                 return value
             if names is not None and isinstance(value, member):  # type: ignore[arg-type]
                 name = names.get(value.value)
                 if name is not None:
                     return name
-            if awaitable(value):
+            if kind not in _NEVER_AWAITABLE and awaitable(value):
                 raise _GiveUp
             coerced = coerce(value)
             if coerced is None or coerced is Undefined:
                 raise _GiveUp
             return coerced
 
+        # What a compiled page may check before calling (see _row_edges_function).
+        _PASS_THROUGH[leaf] = (as_is, nullable, leaf_shortcut(coerce, names, member))
         return leaf
-
-
-def _reader(field: GraphQLField) -> Callable[[Any], Any] | None:
-    """The field's value as strawberry's basic-field resolver reads it (its default resolver,
-    ``getattr``, of the Python attribute); None unless the field is strawberry's "basic"
-    field. strawberry marks every resolver without a function of its own ``_is_default``,
-    those with field extensions too: a permission (``needs(...)``) is such an extension,
-    and must run, so such a field is never plain."""
-    definition = (field.extensions or {}).get("strawberry-definition")
-    if (
-        definition is None
-        or definition.base_resolver is not None
-        or definition.extensions
-        or definition.default_resolver is not getattr
-    ):
-        return None
-    return attrgetter(definition.python_name)
 
 
 def _enum_names(type_: Any) -> dict[Any, str] | None:
@@ -319,51 +329,3 @@ def _directive_variables(operation: OperationDefinitionNode, fragments: Any) -> 
     for fragment in fragments.values():
         visit(fragment, False)
     return tuple(sorted(names))
-
-
-def _global_id_resolver(
-    parent_type: GraphQLObjectType, field: GraphQLField | None
-) -> Callable[[Any], Any] | None:
-    """For a Relay node's ``id``: what strawberry's ``Node._id`` gives, without its resolver.
-
-    Only when the type keeps strawberry's own ``resolve_id`` (the ``NodeID`` attribute) and
-    ``resolve_typename`` (the GraphQL type's name, which is ``info.path.typename`` there).
-    """
-    definition = (field.extensions or {}).get("strawberry-definition") if field else None
-    resolver = getattr(definition, "base_resolver", None)
-    function = getattr(getattr(resolver, "wrapped_func", None), "__func__", None)
-    if (
-        function is None
-        or function.__module__ != Node.__module__
-        or function.__qualname__ != "Node._id"
-        or getattr(definition, "extensions", None)
-    ):
-        return None
-    type_definition = (parent_type.extensions or {}).get("strawberry-definition")
-    origin = getattr(type_definition, "origin", None)
-    if not (isinstance(origin, type) and issubclass(origin, Node)):
-        return None
-    if (
-        origin.resolve_id.__func__ is not Node.resolve_id.__func__  # type: ignore[attr-defined]
-        or origin.resolve_typename.__func__ is not Node.resolve_typename.__func__  # type: ignore[attr-defined]
-    ):
-        return None
-    type_name, attribute = parent_type.name, origin.resolve_id_attr()
-
-    def resolve(source: Any) -> str:
-        if not isinstance(source, origin):
-            raise _GiveUp
-        node_id = getattr(source, attribute)
-        if node_id is None:
-            raise _GiveUp
-        # str(GlobalID(type_name, str(node_id))), which the ID scalar's coercion would give
-        return to_base64(type_name, str(node_id))
-
-    return resolve
-
-
-def _run(steps: list[Step], source: Any) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for response_name, resolve, complete in steps:
-        result[response_name] = complete if resolve is None else complete(resolve(source))
-    return result

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, ClassVar, Self
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import strawberry
 from strawberry import relay
@@ -240,25 +241,28 @@ class UsageRecord(relay.Node):
         "A page of usage records, oldest first.", "A usage record and its cursor.", "The record."
     )
 
+    # What a node made from a row holds in each attribute (a page's tuple with the enums'
+    # values, detalka.models.row_pages, or a model looked up by id): ``from_row`` is made of
+    # these, and the plain-data executor answers a page from them without the nodes.
+    row_attributes: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        "pk": attrgetter("id"),
+        "occurred_at": attrgetter("occurred_at"),
+        "kind": lambda row: UsageKindEnum(row.kind),
+        "direction": lambda row: None if row.direction is None else DirectionEnum(row.direction),
+        "counterparty": attrgetter("counterparty"),
+        "duration_seconds": attrgetter("duration_s"),
+        "volume_kb": attrgetter("volume_kb"),
+        "quantity": attrgetter("quantity"),
+        "zone": attrgetter("zone"),
+        "roaming": attrgetter("roaming"),
+        "description": attrgetter("description"),
+        "cost": lambda row: Money.rub(row.cost),
+        "from_package": attrgetter("from_package"),
+    }
+
     @classmethod
     def from_row(cls, row: UsageRow | UsageModel) -> Self:
-        # A page's rows are tuples with the enums' values (detalka.models.row_pages); a node
-        # looked up by id is a model. The enums are what the schema serializes either way.
-        return cls(
-            pk=row.id,
-            occurred_at=row.occurred_at,
-            kind=UsageKindEnum(row.kind),
-            direction=None if row.direction is None else DirectionEnum(row.direction),
-            counterparty=row.counterparty,
-            duration_seconds=row.duration_s,
-            volume_kb=row.volume_kb,
-            quantity=row.quantity,
-            zone=row.zone,
-            roaming=row.roaming,
-            description=row.description,
-            cost=Money.rub(row.cost),
-            from_package=row.from_package,
-        )
+        return cls(**{name: read(row) for name, read in cls.row_attributes.items()})
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -281,15 +285,17 @@ class Payment(relay.Node):
         "A page of payments, oldest first.", "A payment and its cursor.", "The payment."
     )
 
+    row_attributes: ClassVar[dict[str, Callable[[Any], Any]]] = {  # as UsageRecord's
+        "pk": attrgetter("id"),
+        "occurred_at": attrgetter("occurred_at"),
+        "amount": lambda row: Money.rub(row.amount),
+        "method": lambda row: PaymentMethodEnum(row.method),
+        "description": attrgetter("description"),
+    }
+
     @classmethod
     def from_row(cls, row: PaymentRow | PaymentModel) -> Self:
-        return cls(
-            pk=row.id,
-            occurred_at=row.occurred_at,
-            amount=Money.rub(row.amount),
-            method=PaymentMethodEnum(row.method),
-            description=row.description,
-        )
+        return cls(**{name: read(row) for name, read in cls.row_attributes.items()})
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
