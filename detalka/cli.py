@@ -291,6 +291,7 @@ def cmd_schema(settings: Settings, args: argparse.Namespace) -> int:
 def _run_api(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from detalka.web import processes
     from detalka.web.app import create_app
 
     settings = with_listen_url(settings, args.host, args.port)
@@ -301,6 +302,9 @@ def _run_api(settings: Settings, args: argparse.Namespace) -> int:
         # Each worker is a fresh interpreter that builds its own app (and database context)
         # from the environment: hand the listen URL over through it.
         os.environ.setdefault("DETALKA_PUBLIC_URL", settings.public_url or "")
+        if processes.available():  # a listening socket per process (web/processes.py)
+            processes.serve(workers, args.host, args.port, settings.log_level.lower())
+            return 0
         uvicorn.run(
             "detalka.cli:app_from_environment",
             factory=True,
