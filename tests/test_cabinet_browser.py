@@ -339,9 +339,21 @@ async def test_after_five_failed_sign_ins_the_form_asks_a_captcha_and_lets_the_o
         await page.click("#signin button[type=submit]")
         await page.wait_for_selector("#overview #main-balance")
         assert await page.inner_text(".who .msisdn") == owner.msisdn
+        # when the owner signs out and the server's answer comes after it has closed the
+        # session's socket (as it does within a second): still "signed out", not "expired"
+        await page.route("**/graphql", _answer_sign_out_late)
         await page.click("#sign-out")
         await page.wait_for_selector("#signin .notice:has-text('Вы вышли')")
         watch.assert_clean()
+
+
+async def _answer_sign_out_late(route: Any) -> None:
+    if "SignOut" not in (route.request.post_data or ""):
+        await route.continue_()
+        return
+    answer = await route.fetch()  # the session ends now; its socket closes within a second
+    await asyncio.sleep(2.5)
+    await route.fulfill(response=answer)
 
 
 async def test_a_periodic_report_is_set_up_paused_and_deleted(browser: Any, server: Server) -> None:

@@ -56,6 +56,7 @@ export class Api {
 
   setToken(token) {
     this.token = token;
+    this.signingOut = false;
     sessionStorage.setItem(TOKEN_KEY, token);
   }
 
@@ -66,7 +67,9 @@ export class Api {
     sessionStorage.removeItem(TOKEN_KEY);
     this.socket?.dispose();
     this.socket = null;
-    if (had) this.onSignedOut(reason);
+    const signingOut = this.signingOut;
+    this.signingOut = false;
+    if (had) this.onSignedOut(signingOut ? "signed-out" : reason);
   }
 
   // A bad, expired or revoked token is UNAUTHENTICATED (HTTP 401 under

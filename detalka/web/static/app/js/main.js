@@ -141,6 +141,9 @@ function useLiveOrders() {
 }
 
 async function signOut() {
+  // The server closes this session's sockets (4403) as it ends it, often before its answer
+  // arrives: that close is this sign-out, not a session that expired.
+  api.signingOut = true;
   await api.request("SignOut");
   api.forget("signed-out");
 }
