@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -28,6 +28,7 @@ from detalka.models.queries import (
 from detalka.models.row_pages import PAGE, moment_parser, payment_rows, usage_pages
 from detalka.periods import Period, month_of
 from detalka.reports.report import Cell, Column, ColumnKind, ExpenseChart, Header, Report, Section
+from detalka.reports.usage_cells import USAGE_READS
 
 CATEGORY_TITLES = {
     ExpenseCategory.CALLS: "Звонки",
@@ -54,7 +55,6 @@ _KINDS = {
     ReportSection.MOBILE_INTERNET: (UsageKind.DATA,),
     ReportSection.CHARGES: (UsageKind.SUBSCRIPTION_FEE, UsageKind.ONE_TIME, UsageKind.ROAMING),
 }
-_DIRECTION = {"IN": "входящий", "OUT": "исходящий"}
 # Up to this many rows in the chosen usage sections, one read of usage_record feeds them all
 # (kept in memory, a few MiB at most); above it each section streams its own keyset read,
 # so memory stays flat whatever the period. A small report of every section read the table
@@ -181,10 +181,10 @@ async def _one_scan(
     codes = [code for code in chosen if code in _KINDS]
     if len(codes) < 2 or sum(counts.get(code, 0) for code in codes) > ONE_SCAN_ROWS:
         return None
-    shown = dict.fromkeys(c for code in codes for c in _USAGE_READS[code][0])
+    shown = dict.fromkeys(c for code in codes for c in USAGE_READS[code][0])
     columns = [column for column in shown if column != "kind"]
     at = {column: i for i, column in enumerate(["id", "occurred_at", "kind", *columns])}
-    picks = {code: [0, 1, *(at[c] for c in _USAGE_READS[code][0])] for code in codes}
+    picks = {code: [0, 1, *(at[c] for c in USAGE_READS[code][0])] for code in codes}
     section_of = {str(kind): code for code in codes for kind in _KINDS[code]}
     rows: dict[ReportSection, list[tuple[Any, ...]]] = {code: [] for code in codes}
     kinds = [kind for code in codes for kind in _KINDS[code]]
@@ -211,7 +211,7 @@ async def _section(
         kinds = _KINDS[code]
         total = from_kopecks(sum(t.kopecks for t in spent.totals if t.kind in kinds))
         pages = (
-            usage_pages(subscriber.id, period.start, period.end, kinds, _USAGE_READS[code][0])
+            usage_pages(subscriber.id, period.start, period.end, kinds, USAGE_READS[code][0])
             if scanned is None
             else _listed(scanned.pop(code))
         )
@@ -269,70 +269,11 @@ async def _listed(rows: list[tuple[Any, ...]]) -> AsyncIterator[Sequence[Any]]:
 async def _usage_rows(
     code: ReportSection, period: Period, pages: AsyncIterator[Sequence[Any]]
 ) -> AsyncIterator[tuple[Cell, ...]]:
-    cells = _USAGE_READS[code][1]
+    cells = USAGE_READS[code][1]
     parse, zone = moment_parser(), period.zone
     async for page in pages:
         for row in cells(page, parse, zone):
             yield row
-
-
-# Each usage section's cells from a page of ``usage_pages`` (id, occurred_at, *its columns):
-# one list comprehension a page, the moment parsed and moved to the report's zone once.
-Parse = Callable[[Any], datetime]
-Cells = Callable[[Sequence[Any], Parse, ZoneInfo], list[tuple[Cell, ...]]]
-
-
-def _call_cells(page: Sequence[Any], parse: Parse, zone: ZoneInfo) -> list[tuple[Cell, ...]]:
-    direction = _DIRECTION.get
-    return [
-        (
-            parse(r[1]).astimezone(zone),
-            direction(r[2] or "", ""),
-            r[3],
-            r[4],
-            r[5],
-            r[6] or "",
-            r[7],
-            from_kopecks(r[8]),
-        )
-        for r in page
-    ]
-
-
-def _data_cells(page: Sequence[Any], parse: Parse, zone: ZoneInfo) -> list[tuple[Cell, ...]]:
-    return [
-        (parse(r[1]).astimezone(zone), r[2], r[3], r[4] or "", r[5], from_kopecks(r[6]))
-        for r in page
-    ]
-
-
-def _charge_cells(page: Sequence[Any], parse: Parse, zone: ZoneInfo) -> list[tuple[Cell, ...]]:
-    return [
-        (
-            parse(r[1]).astimezone(zone),
-            r[2],
-            "бонусный" if r[3] == "BONUS" else "основной",
-            from_kopecks(r[4]),
-        )
-        for r in page
-    ]
-
-
-_USAGE_READS: dict[ReportSection, tuple[tuple[str, ...], Cells]] = {
-    ReportSection.CALLS: (
-        ("direction", "counterparty", "duration_s", "package_units", "zone", "description", "cost"),
-        _call_cells,
-    ),
-    ReportSection.MESSAGES: (  # a call's cells, the message's kind in place of a duration
-        ("direction", "counterparty", "kind", "package_units", "zone", "description", "cost"),
-        _call_cells,
-    ),
-    ReportSection.MOBILE_INTERNET: (
-        ("volume_kb", "package_units", "zone", "description", "cost"),
-        _data_cells,
-    ),
-    ReportSection.CHARGES: (("description", "charged_from", "cost"), _charge_cells),
-}
 
 
 async def _payment_rows(subscriber_id: int, period: Period) -> AsyncIterator[tuple[Cell, ...]]:

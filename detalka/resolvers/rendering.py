@@ -13,6 +13,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from detalka.models.enums import (
 )
 from detalka.reports.build import build_report
 from detalka.reports.formats import renderer_for
-from detalka.reports.report import Progress
+from detalka.reports.report import Progress, Renderer, Report
 from detalka.reports.writing import PROGRESS_EVERY
 from detalka.resolvers import render_lease
 from detalka.resolvers.orders import Notify
@@ -146,37 +147,9 @@ async def _render_claimed(
             rows = await renderer.render(report, out, progress(report.estimated_rows))
         size, digest = await asyncio.to_thread(_measure, temporary)
         await storage.save(temporary, key)
-        async with in_transaction():
-            now = clock.now()  # READY, the document and its expiry: the moment it is done
-            ready = await DetailOrder.filter(claim.mine()).update(
-                status=DetailOrderStatus.READY,
-                progress=1.0,
-                row_count=rows,
-                ready_at=now,
-                expires_at=now + document_ttl,
-                updated_at=now,
-                **_delivery_after_ready(order),
-            )
-            if not ready:
-                raise LeaseLost
-            await Document.create(
-                order_id=order.id,
-                file_name=file_name(report.header.msisdn, order, renderer.extension),
-                format=order.format,
-                content_type=renderer.content_type,
-                size_bytes=size,
-                sha256=digest,
-                storage_key=key,
-                download_token=secrets.token_urlsafe(24),
-                created_at=now,
-                expires_at=now + document_ttl,
-            )
-            await record_order_event(
-                order.id,
-                WebhookEventType.DETAIL_ORDER_READY,
-                now,
-                subscriber_id=order.subscriber_id,
-            )
+        await _mark_ready(
+            claim, report, renderer, Written(rows, size, digest, key), clock, document_ttl
+        )
         kept = True
         elapsed = time.monotonic() - started
         metrics.RENDER_SECONDS.labels(str(order.format)).observe(elapsed)
@@ -188,6 +161,60 @@ async def _render_claimed(
         if not kept and not await _kept(order.id, key):
             await _forget(storage, key)
     return True
+
+
+@dataclass(frozen=True)
+class Written:
+    """A rendered file as stored: its rows, size, sha256 and storage key."""
+
+    rows: int
+    size: int
+    digest: str
+    key: str
+
+
+async def _mark_ready(
+    claim: Claim,
+    report: Report,
+    renderer: Renderer,
+    written: Written,
+    clock: Clock,
+    document_ttl: timedelta,
+) -> None:
+    """READY, the document row and the webhook outbox row in one transaction; the claim
+    must still be this worker's (LeaseLost otherwise)."""
+    order = claim.order
+    async with in_transaction():
+        now = clock.now()  # READY, the document and its expiry: the moment it is done
+        ready = await DetailOrder.filter(claim.mine()).update(
+            status=DetailOrderStatus.READY,
+            progress=1.0,
+            row_count=written.rows,
+            ready_at=now,
+            expires_at=now + document_ttl,
+            updated_at=now,
+            **_delivery_after_ready(order),
+        )
+        if not ready:
+            raise LeaseLost
+        await Document.create(
+            order_id=order.id,
+            file_name=file_name(report.header.msisdn, order, renderer.extension),
+            format=order.format,
+            content_type=renderer.content_type,
+            size_bytes=written.size,
+            sha256=written.digest,
+            storage_key=written.key,
+            download_token=secrets.token_urlsafe(24),
+            created_at=now,
+            expires_at=now + document_ttl,
+        )
+        await record_order_event(
+            order.id,
+            WebhookEventType.DETAIL_ORDER_READY,
+            now,
+            subscriber_id=order.subscriber_id,
+        )
 
 
 async def _forget(storage: Storage, key: str) -> None:
