@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bench.render_from_db import _settings
+from bench.render_from_db import _settings, bench_subscriber
 from bench.suite import Measure, run_child
 
 ZONE = ZoneInfo("Europe/Moscow")
@@ -100,29 +100,12 @@ async def _prepare(settings: Any, calls: int, first: date, last: date) -> tuple[
     """A subscriber with ``calls`` calls (and some messages and data) in [first, last] and a
     session; its token."""
     from detalka.db import apply_migrations, open_database
-    from detalka.models import Balance, Region, Session, Subscriber, Tariff, UsageRecord
+    from detalka.models import Balance, Session, UsageRecord
 
     await apply_migrations(settings)
     ctx = await open_database(settings)
     try:
-        region, _ = await Region.get_or_create(
-            code="MOW", defaults={"name": "Москва", "time_zone": "Europe/Moscow"}
-        )
-        tariff = await Tariff.create(
-            name="Бенчмарк",
-            monthly_fee="500.00",
-            minute_price="2.00",
-            sms_price="2.00",
-            mms_price="7.00",
-            megabyte_price="1.00",
-        )
-        subscriber = await Subscriber.create(
-            msisdn="+79160000001",
-            full_name="Бенчмарков Иван",
-            home_region=region,
-            tariff=tariff,
-            activated_at=datetime(2024, 1, 1, tzinfo=UTC),
-        )
+        subscriber, _ = await bench_subscriber("+79160000001", "Бенчмарков Иван")
         await Balance.create(subscriber=subscriber, kind="MAIN", name="Основной", amount="100")
         start = datetime.combine(first, datetime.min.time(), ZONE)
         span = datetime.combine(last + timedelta(days=1), datetime.min.time(), ZONE) - start

@@ -26,6 +26,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -51,11 +52,37 @@ def _settings(data_dir: Path, database_url: str) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+async def bench_subscriber(msisdn: str, name: str) -> tuple[Any, Any]:
+    """A subscriber of the benchmarks, at home in Moscow on a tariff of its own; with its
+    region. Call with a database open."""
+    from detalka.models import Region, Subscriber, Tariff
+
+    region, _ = await Region.get_or_create(
+        code="MOW", defaults={"name": "Москва", "time_zone": "Europe/Moscow"}
+    )
+    tariff = await Tariff.create(
+        name="Бенчмарк",
+        monthly_fee="500.00",
+        minute_price="2.00",
+        sms_price="2.00",
+        mms_price="7.00",
+        megabyte_price="1.00",
+    )
+    subscriber = await Subscriber.create(
+        msisdn=msisdn,
+        full_name=name,
+        home_region=region,
+        tariff=tariff,
+        activated_at=datetime(2024, 1, 1, tzinfo=UTC),
+    )
+    return subscriber, region
+
+
 async def prepare(settings: Settings, rows: int) -> int:
     """A migrated database with one subscriber and ``rows`` calls in October."""
     from tortoise.backends.base.executor import EXECUTOR_CACHE
 
-    from detalka.models import Balance, Region, Subscriber, Tariff, UsageRecord
+    from detalka.models import Balance, UsageRecord
 
     # Tortoise caches insert SQL by connection name: a second backend in this process ("default"
     # again) would get the first one's.
@@ -63,24 +90,7 @@ async def prepare(settings: Settings, rows: int) -> int:
     await apply_migrations(settings)
     ctx = await open_database(settings)
     try:
-        region, _ = await Region.get_or_create(
-            code="MOW", defaults={"name": "Москва", "time_zone": "Europe/Moscow"}
-        )
-        tariff = await Tariff.create(
-            name="Бенчмарк",
-            monthly_fee="500.00",
-            minute_price="2.00",
-            sms_price="2.00",
-            mms_price="7.00",
-            megabyte_price="1.00",
-        )
-        subscriber = await Subscriber.create(
-            msisdn="+79160000001",
-            full_name="Бенчмарков Иван",
-            home_region=region,
-            tariff=tariff,
-            activated_at=datetime(2024, 1, 1, tzinfo=UTC),
-        )
+        subscriber, _ = await bench_subscriber("+79160000001", "Бенчмарков Иван")
         await Balance.create(subscriber=subscriber, kind="MAIN", name="Основной", amount="100")
         step = timedelta(days=31) / rows
         batch = 10_000

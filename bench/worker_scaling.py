@@ -1,6 +1,6 @@
 """Worker scaling: the same 20 render orders drained by 1, then 2 worker processes.
 
-    .venv/bin/python bench/worker_scaling.py [--orders 20] [--rows 20000] [--format CSV]
+    .venv/bin/python -m bench.worker_scaling [--orders 20] [--rows 20000] [--format CSV]
 
 A fresh PostgreSQL database gets one subscriber with ``--rows`` calls in October; a
 redis-server of the bench's own is the broker. For each process count, that many
@@ -29,6 +29,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from bench.render_from_db import bench_subscriber
 from detalka.db import apply_migrations, open_database
 from detalka.settings import Settings
 
@@ -51,29 +52,12 @@ def _wait(condition: object, timeout_s: float, what: str) -> None:
 
 
 async def _prepare(settings: Settings, rows: int) -> tuple[int, int]:
-    from detalka.models import Region, Subscriber, Tariff, UsageRecord
+    from detalka.models import UsageRecord
 
     await apply_migrations(settings)
     ctx = await open_database(settings)
     try:
-        region, _ = await Region.get_or_create(
-            code="MOW", defaults={"name": "Москва", "time_zone": "Europe/Moscow"}
-        )
-        tariff = await Tariff.create(
-            name="Бенчмарк",
-            monthly_fee="500.00",
-            minute_price="2.00",
-            sms_price="2.00",
-            mms_price="7.00",
-            megabyte_price="1.00",
-        )
-        subscriber = await Subscriber.create(
-            msisdn="+79160000002",
-            full_name="Бенчмарков Пётр",
-            home_region=region,
-            tariff=tariff,
-            activated_at=datetime(2024, 1, 1, tzinfo=UTC),
-        )
+        subscriber, region = await bench_subscriber("+79160000002", "Бенчмарков Пётр")
         step = timedelta(days=31) / rows
         for first in range(0, rows, 10_000):
             await UsageRecord.bulk_create(
