@@ -52,6 +52,30 @@ def _settings(data_dir: Path, database_url: str) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+async def add_october_calls(subscriber_id: int, rows: int) -> None:
+    """``rows`` outgoing calls spread over October (MONTH_START on), 10,000 an insert."""
+    from detalka.models import UsageRecord
+
+    step = timedelta(days=31) / rows
+    batch = 10_000
+    for first in range(0, rows, batch):
+        await UsageRecord.bulk_create(
+            [
+                UsageRecord(
+                    subscriber_id=subscriber_id,
+                    occurred_at=MONTH_START + step * n,
+                    kind="CALL",
+                    direction="OUT",
+                    counterparty=f"+7916{n % 10_000_000:07d}",
+                    duration_s=n % 3600,
+                    description="Исходящий вызов, Москва",
+                    cost="1.50",
+                )
+                for n in range(first, min(first + batch, rows))
+            ]
+        )
+
+
 async def bench_subscriber(msisdn: str, name: str) -> tuple[Any, Any]:
     """A subscriber of the benchmarks, at home in Moscow on a tariff of its own; with its
     region. Call with a database open."""
@@ -82,7 +106,7 @@ async def prepare(settings: Settings, rows: int) -> int:
     """A migrated database with one subscriber and ``rows`` calls in October."""
     from tortoise.backends.base.executor import EXECUTOR_CACHE
 
-    from detalka.models import Balance, UsageRecord
+    from detalka.models import Balance
 
     # Tortoise caches insert SQL by connection name: a second backend in this process ("default"
     # again) would get the first one's.
@@ -92,24 +116,7 @@ async def prepare(settings: Settings, rows: int) -> int:
     try:
         subscriber, _ = await bench_subscriber("+79160000001", "Бенчмарков Иван")
         await Balance.create(subscriber=subscriber, kind="MAIN", name="Основной", amount="100")
-        step = timedelta(days=31) / rows
-        batch = 10_000
-        for first in range(0, rows, batch):
-            await UsageRecord.bulk_create(
-                [
-                    UsageRecord(
-                        subscriber_id=subscriber.id,
-                        occurred_at=MONTH_START + step * n,
-                        kind="CALL",
-                        direction="OUT",
-                        counterparty=f"+7916{n % 10_000_000:07d}",
-                        duration_s=n % 3600,
-                        description="Исходящий вызов, Москва",
-                        cost="1.50",
-                    )
-                    for n in range(first, min(first + batch, rows))
-                ]
-            )
+        await add_october_calls(subscriber.id, rows)
         return int(subscriber.id)
     finally:
         await ctx.close_connections()

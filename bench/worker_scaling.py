@@ -23,18 +23,17 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import asyncpg
 import httpx
 
-from bench.render_from_db import bench_subscriber
+from bench.render_from_db import add_october_calls, bench_subscriber
 from detalka.db import apply_migrations, open_database
 from detalka.settings import Settings
 
 ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-MONTH_START = datetime(2026, 9, 30, 21, 0, tzinfo=UTC)  # 1 October, 00:00 in Moscow
 
 
 def _free_port() -> int:
@@ -52,29 +51,11 @@ def _wait(condition: object, timeout_s: float, what: str) -> None:
 
 
 async def _prepare(settings: Settings, rows: int) -> tuple[int, int]:
-    from detalka.models import UsageRecord
-
     await apply_migrations(settings)
     ctx = await open_database(settings)
     try:
         subscriber, region = await bench_subscriber("+79160000002", "Бенчмарков Пётр")
-        step = timedelta(days=31) / rows
-        for first in range(0, rows, 10_000):
-            await UsageRecord.bulk_create(
-                [
-                    UsageRecord(
-                        subscriber_id=subscriber.id,
-                        occurred_at=MONTH_START + step * n,
-                        kind="CALL",
-                        direction="OUT",
-                        counterparty=f"+7916{n % 10_000_000:07d}",
-                        duration_s=n % 3600,
-                        description="Исходящий вызов, Москва",
-                        cost="1.50",
-                    )
-                    for n in range(first, min(first + 10_000, rows))
-                ]
-            )
+        await add_october_calls(subscriber.id, rows)
         return int(subscriber.id), int(region.id)
     finally:
         await ctx.close_connections()

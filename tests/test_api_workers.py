@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,23 +36,33 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def test_api_with_two_workers_answers_from_two_processes_on_one_port(tmp_path: Path) -> None:
-    # given a migrated database
+@contextmanager
+def two_processes(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """`detalka api --workers 2` on a migrated database and a free port; its log in
+    tmp_path/api.log. Stopped (SIGTERM) on the way out."""
     data_dir = tmp_path / "var"
     asyncio.run(apply_migrations(make_settings(data_dir)))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DETALKA_")}
     env |= {"DETALKA_DATA_DIR": str(data_dir), "DETALKA_CAPTCHA": "disabled"}
-    log = (tmp_path / "api.log").open("w")
-    # when the API starts with two workers
-    process = subprocess.Popen(
-        [sys.executable, "-m", "detalka", "api", "--workers", "2", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
+    with (tmp_path / "api.log").open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "detalka", "api", "--workers", "2", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield process, port
+        finally:
+            process.terminate()
+            process.wait(60)
+
+
+def test_api_with_two_workers_answers_from_two_processes_on_one_port(tmp_path: Path) -> None:
+    # given a migrated database, when the API starts with two workers
+    with two_processes(tmp_path) as (process, port):
+        base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 180
         answered = 0
         while answered < 4:  # a few answers: both workers have had time to come up
@@ -66,10 +78,6 @@ def test_api_with_two_workers_answers_from_two_processes_on_one_port(tmp_path: P
         children = _children(process.pid)
         workers = [pid for pid in children if "spawn_main" in _cmdline(pid)]
         assert len(workers) == 2, [_cmdline(pid) for pid in children]
-    finally:
-        process.terminate()
-        process.wait(30)
-        log.close()
 
 
 def _cmdline(pid: int) -> str:
@@ -101,29 +109,13 @@ def test_several_processes_each_take_their_share_of_a_burst_of_connections(
     tmp_path: Path,
 ) -> None:
     # given the API with two processes, each with a listening socket of its own
-    data_dir = tmp_path / "var"
-    asyncio.run(apply_migrations(make_settings(data_dir)))
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DETALKA_")}
-    env |= {"DETALKA_DATA_DIR": str(data_dir), "DETALKA_CAPTCHA": "disabled"}
-    log = (tmp_path / "api.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "detalka", "api", "--workers", "2", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with two_processes(tmp_path) as (_, port):
         eventually_sync(lambda: _sockets_listening(port) == 2, timeout_s=120)
         # when 32 keep-alive connections open at once (as a balancer's pool does)
         served_by = asyncio.run(_burst(port, 32))
         # then both processes got some of them (uvicorn's one shared socket gave one process
         # all of a burst: the first to wake accepts every waiting connection)
         assert len(served_by) == 2, served_by
-    finally:
-        process.terminate()
-        process.wait(60)
-        log.close()
 
 
 def _sockets_listening(port: int) -> int:
