@@ -186,16 +186,7 @@ def _row_edges_function(steps: list[EdgeStep]) -> RowEdges:
         if what == "cursor":
             edge.append(f"{key!r}: {_expression('cursor', payload, names, str(i))}")
         elif what == "node":
-            node: list[str] = []
-            for j, (node_key, read, complete) in enumerate(payload):
-                if read is None:
-                    names[f"k{i}_{j}"] = complete
-                    node.append(f"{node_key!r}: k{i}_{j}")
-                else:
-                    names[f"r{i}_{j}"] = read
-                    value = _expression(f"r{i}_{j}(row)", complete, names, f"{i}_{j}")
-                    node.append(f"{node_key!r}: {value}")
-            edge.append(f"{key!r}: {{{', '.join(node)}}}")
+            edge.append(f"{key!r}: {_fields(payload, 'row', names, str(i))}")
         else:
             names[f"k{i}"] = payload
             edge.append(f"{key!r}: k{i}")
@@ -206,6 +197,22 @@ def _row_edges_function(steps: list[EdgeStep]) -> RowEdges:
     exec(compile(source, "<plain row edges>", "exec"), names)  # noqa: S102 - see above
     function: RowEdges = names["edges"]
     return function
+
+
+def _fields(steps: Sequence[Step], owner: str, names: dict[str, Any], at: str) -> str:
+    """Python source of the dict of an object's fields (a node's from its ``row``, a nested
+    object's from ``o<at>``): a field with no reader is its constant ``k<at>_<n>``, the others
+    ``_expression`` of their reader ``r<at>_<n>`` applied to ``owner``."""
+    fields = []
+    for n, (key, read, complete) in enumerate(steps):
+        if read is None:
+            names[f"k{at}_{n}"] = complete
+            fields.append(f"{key!r}: k{at}_{n}")
+        else:
+            names[f"r{at}_{n}"] = read
+            value = _expression(f"r{at}_{n}({owner})", complete, names, f"{at}_{n}")
+            fields.append(f"{key!r}: {value}")
+    return f"{{{', '.join(fields)}}}"
 
 
 def _expression(value: str, completion: Complete, names: dict[str, Any], at: str) -> str:
@@ -223,16 +230,7 @@ def _expression(value: str, completion: Complete, names: dict[str, Any], at: str
     if target in _OBJECTS:
         steps, origin = _OBJECTS[target]
         names[f"t{at}"] = origin
-        fields = []
-        for k, (key, read, complete) in enumerate(steps):
-            if read is None:
-                names[f"k{at}_{k}"] = complete
-                fields.append(f"{key!r}: k{at}_{k}")
-            else:
-                names[f"r{at}_{k}"] = read
-                field = _expression(f"r{at}_{k}(o{at})", complete, names, f"{at}_{k}")
-                fields.append(f"{key!r}: {field}")
-        built = f"{{{', '.join(fields)}}}"
+        built = _fields(steps, f"o{at}", names, at)
         if nullable:
             return (
                 f"(None if (o{at} := {value}) is None"
