@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
+from graphql import FieldNode
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
@@ -15,6 +16,7 @@ from detalka.adapters.captchas import CaptchaFactory
 from detalka.adapters.events import EventBus
 from detalka.clock import Clock
 from detalka.resolvers.access import Viewer
+from detalka.resolvers.account import Subscriber, subscriber
 from detalka.settings import Settings
 
 
@@ -70,3 +72,23 @@ class Context:
 
 
 Info = StrawberryInfo[Context, None]
+
+
+async def viewer_subscriber(info: Info) -> Subscriber:
+    """The signed-in subscriber's row with its home region (a permission has checked it)."""
+    viewer = info.context.viewer
+    assert viewer is not None
+    # The row read with the session, in the same statement, while nothing before this field
+    # in the request can have changed it: the operation's only root field (a second field of
+    # a mutation runs after the first, which may have).
+    row = info.context.subscriber_row
+    if getattr(row, "id", None) == viewer.subscriber_id and _sole_root_field(info):
+        return cast(Subscriber, row)
+    row = await subscriber(viewer.subscriber_id)
+    assert row is not None, "a live session or token belongs to an existing subscriber"
+    return row
+
+
+def _sole_root_field(info: Info) -> bool:
+    selections = info.operation.selection_set.selections
+    return len(selections) == 1 and isinstance(selections[0], FieldNode)

@@ -17,11 +17,11 @@ from detalka.models.enums import DetailOrderStatus as DetailOrderStatusEnum
 from detalka.models.enums import ReportFormat as ReportFormatEnum
 from detalka.models.enums import ReportSection as ReportSectionEnum
 from detalka.periods import Period as PeriodValue
-from detalka.resolvers import account, order_views, orders
+from detalka.resolvers import order_views, orders
 from detalka.resolvers.access import Scope
 from detalka.schema.catalog import Store
 from detalka.schema.connections import ConnectionTexts
-from detalka.schema.context import Info
+from detalka.schema.context import Info, viewer_subscriber
 from detalka.schema.enums import described_enum
 from detalka.schema.errors import UserError
 from detalka.schema.ids import node_pks, pk_of
@@ -31,7 +31,6 @@ from detalka.schema.overview import Period, PeriodInput
 from detalka.schema.permissions import needs
 
 if TYPE_CHECKING:
-    from detalka.resolvers.account import Subscriber as SubscriberRow
     from detalka.resolvers.order_views import Document as DocumentRow
 
 DetailOrderStatus = described_enum(
@@ -311,15 +310,6 @@ def may_email_anyone(info: Info) -> bool:
     place orders could mail the subscriber's calls to itself."""
     viewer = info.context.viewer
     return viewer is not None and viewer.can(Scope.ACCOUNT_READ)
-
-
-async def viewer_subscriber(info: Info) -> SubscriberRow:
-    """The signed-in subscriber's row with its home region (a permission has checked it)."""
-    viewer = info.context.viewer
-    assert viewer is not None
-    row = await account.subscriber(viewer.subscriber_id)
-    assert row is not None, "a live session or token belongs to an existing subscriber"
-    return row
 
 
 @strawberry.type

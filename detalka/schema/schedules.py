@@ -14,7 +14,7 @@ from detalka.models.enums import ReportSection as ReportSectionEnum
 from detalka.models.enums import ScheduleFrequency as ScheduleFrequencyEnum
 from detalka.resolvers import schedules
 from detalka.resolvers.access import Scope
-from detalka.schema.context import Info
+from detalka.schema.context import Info, viewer_subscriber
 from detalka.schema.enums import described_enum
 from detalka.schema.errors import UserError
 from detalka.schema.ids import pk_of
@@ -24,7 +24,6 @@ from detalka.schema.orders import (
     ReportFormat,
     ReportSection,
     may_email_anyone,
-    viewer_subscriber,
 )
 from detalka.schema.overview import Period
 from detalka.schema.permissions import needs
