@@ -1,4 +1,5 @@
-"""A small order from the create mutation to READY on the socket, against the render alone.
+"""A small order from the create mutation to READY on the socket, against the render alone
+and against the stack's floor.
 
     .venv/bin/python -m bench.ready [--rounds 7] [--calls 300] [--format CSV] [--sections CALLS]
 
@@ -11,8 +12,11 @@ graphql-transport-ws, and each project round POSTs ``detailOrderCreate`` over HT
 clock, in the client, stops when READY for that order arrives on the socket. The baseline
 is the render alone: an order row of the same request placed directly, then ``render_order``
 on it (what the worker runs, as bench/render_from_db.py times it), in the server's process on
-the API's loop.
-Rounds alternate between the two; wall-time medians.
+the API's loop. The floor (bench/ready_floor.py) is the same flow written by hand as small as
+strawberry, starlette, uvicorn and tortoise allow, with the same render, served by a second
+uvicorn in this process and on this loop and timed by the same client code: floor / render
+is what the stack itself costs, and what the project costs beyond it is Detalka's own.
+Rounds interleave the three, who goes first rotating; wall-time medians.
 
 Besides time it counts, for one order of each contender, the round trips to the database
 (each statement, BEGIN and COMMIT: calls into aiosqlite's thread) and the statements tortoise
@@ -26,30 +30,29 @@ import argparse
 import asyncio
 import hashlib
 import json
-import logging
 import secrets
 import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
-from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager, nullcontext
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
-
+from bench.ready_client import Flow, One
+from bench.ready_client import in_process as in_process_client
+from bench.ready_client import own_process as own_process_client
+from bench.ready_trips import Trips
 from bench.render_from_db import _settings, bench_subscriber
 from bench.suite import Measure, run_child
 
 ZONE = ZoneInfo("Europe/Moscow")
-FOLLOW = """subscription { detailOrderUpdated {
-  id status progress deliveryStatus document { downloadUrl sizeBytes } } }"""
+TTL = timedelta(hours=72)
 EVERY_SECTION = [
     "SUMMARY",
     "BALANCES",
@@ -61,12 +64,20 @@ EVERY_SECTION = [
     "CHARGES",
     "PAYMENTS",
 ]
-CREATE = """mutation($input: DetailOrderInput!) {
-  detailOrderCreate(input: $input) { order { id status } userErrors { code message } } }"""
+PROJECT = Flow(
+    create="""mutation($input: DetailOrderInput!) {
+  detailOrderCreate(input: $input) { order { id status } userErrors { code message } } }""",
+    created=("detailOrderCreate", "order"),
+    user_errors=("detailOrderCreate", "userErrors"),
+    follow="""subscription { detailOrderUpdated {
+  id status progress deliveryStatus document { downloadUrl sizeBytes } } }""",
+    updated="detailOrderUpdated",
+)
 
 
 def measure(rounds: int, calls: int = 300) -> list[Measure]:
-    """The suite's rows: create -> READY against the render alone, and the SQL of each."""
+    """The suite's rows: create -> READY against the render alone, the SQL of each, and the
+    stack's floor against the same render (a reference: how low this stack goes)."""
     got = run_child("bench.ready", "--rounds", str(rounds), "--calls", str(calls), timeout=600)
     order = f"{got['rows']} calls, {got['format']}, SQLite, embedded"
     note = "the render alone (render_order on the same order)"
@@ -87,6 +98,15 @@ def measure(rounds: int, calls: int = 300) -> list[Measure]:
             None,
             "the render alone; both count BEGIN/COMMIT. A render of every section:"
             f" {got['every_section_statements']} statements, {got['every_section_trips']} trips",
+        ),
+        Measure(
+            "small order create -> READY, the stack's floor (a minimal strawberry mutation"
+            " + subscription, no auth/ORM reads/broker)",
+            "ms",
+            got["floor_ms"],
+            got["baseline_ms"],
+            None,
+            f"{note}; the project's ratio is {got['project_ms'] / got['baseline_ms']:.2f}x",
         ),
     ]
 
@@ -141,57 +161,6 @@ async def _prepare(settings: Any, calls: int, first: date, last: date) -> tuple[
         await ctx.close_connections()
 
 
-class _Trips:
-    """Counts calls into aiosqlite's thread (every statement, BEGIN, COMMIT, cursor close) and
-    the statements tortoise logs, while ``counting`` is on."""
-
-    def __init__(self) -> None:
-        self.trips = 0
-        self.statements: Counter[str] = Counter()
-        self.on = False
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def counting(self) -> Iterator[_Trips]:
-        self.trips = 0
-        self.statements = Counter()
-        self.on = True
-        # DEBUG only meanwhile: a log record a statement costs the timed rounds CPU.
-        logger = logging.getLogger("tortoise.db_client")
-        level = logger.level
-        logger.setLevel(logging.DEBUG)
-        try:
-            yield self
-        finally:
-            self.on = False
-            logger.setLevel(level)
-
-    def install(self) -> None:
-        import aiosqlite
-
-        original = aiosqlite.Connection._execute
-        trips = self
-
-        async def _execute(conn: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
-            if trips.on:
-                with trips._lock:
-                    trips.trips += 1
-            return await original(conn, fn, *args, **kwargs)
-
-        aiosqlite.Connection._execute = _execute  # type: ignore[method-assign]
-
-        class Statements(logging.Handler):
-            def emit(self, record: logging.LogRecord) -> None:
-                if trips.on and isinstance(record.msg, str) and record.msg == "%s: %s":
-                    text = str(record.args[0]) if record.args else ""
-                    with trips._lock:
-                        trips.statements[" ".join(text.split())[:90]] += 1
-
-        logger = logging.getLogger("tortoise.db_client")
-        logger.addHandler(Statements())
-        logger.propagate = False
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -220,218 +189,171 @@ async def _serving(app: Any) -> AsyncIterator[str]:
         await serving
 
 
-class _Socket:
-    """graphql-transport-ws: one subscription to every order of the viewer."""
+Contender = Callable[[], Awaitable[tuple[float, float, list[str]]]]
 
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
 
-    async def open(self, token: str) -> None:
-        await self.ws.send(
-            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+def _timed(one: One) -> Contender:
+    """A client's round with this process's CPU meanwhile (the server and its worker)."""
+
+    async def timed() -> tuple[float, float, list[str]]:
+        cpu = time.process_time()
+        elapsed, statuses = await one()
+        return elapsed, (time.process_time() - cpu) * 1000, statuses
+
+    return timed
+
+
+@dataclass
+class _Baseline:
+    """The render alone: an order row placed directly, then ``render_order`` on it, timed."""
+
+    subscriber_id: int
+    region_id: int | None
+    first: date
+    last: date
+    fmt: str
+    storage: Any
+    clock: Any
+
+    async def __call__(
+        self, chosen: list[str], trips: Trips | None = None
+    ) -> tuple[float, float, list[str]]:
+        from detalka.models import DetailOrder
+        from detalka.resolvers.rendering import render_order
+
+        order = await DetailOrder.create(
+            subscriber_id=self.subscriber_id,
+            region_id=self.region_id,
+            period_from=self.first,
+            period_to=self.last,
+            format=self.fmt,
+            delivery="ARCHIVE",
+            sections=chosen,
+            status="PENDING",
         )
-        ack = json.loads(await asyncio.wait_for(self.ws.recv(), 30))
-        assert ack["type"] == "connection_ack", ack
-        await self.ws.send(
-            json.dumps({"id": "all", "type": "subscribe", "payload": {"query": FOLLOW}})
-        )
-
-    async def until_ready(self, order_id: str) -> list[str]:
-        """The statuses this order went through on the socket, up to READY."""
-        seen: list[str] = []
-        while True:
-            message = json.loads(await asyncio.wait_for(self.ws.recv(), 60))
-            assert message["type"] == "next" and "errors" not in message["payload"], message
-            order = message["payload"]["data"]["detailOrderUpdated"]
-            if order["id"] != order_id:
-                continue  # a baseline order the subscription's re-read timer came across
-            if not seen or seen[-1] != order["status"]:
-                seen.append(order["status"])
-            if order["status"] in {"READY", "FAILED", "CANCELED"}:
-                assert order["status"] == "READY", (order, seen)
-                return seen
-
-
-@asynccontextmanager
-async def _in_process(
-    address: str, token: str, request: dict[str, Any]
-) -> AsyncIterator[Callable[[], Awaitable[tuple[float, list[str]]]]]:
-    """The client in the server's process: its CPU competes with the server's for the GIL."""
-    import websockets
-
-    async with (
-        httpx.AsyncClient(
-            base_url=f"http://{address}", headers={"authorization": f"Bearer {token}"}
-        ) as http,
-        websockets.connect(
-            f"ws://{address}/graphql",
-            subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-        ) as ws,
-    ):
-        follow = _Socket(ws)
-        await follow.open(token)
-
-        async def one() -> tuple[float, list[str]]:
-            started = time.perf_counter()
-            response = await http.post(
-                "/graphql", json={"query": CREATE, "variables": {"input": request}}
+        cpu = time.process_time()
+        started = time.perf_counter()
+        with trips.counting() if trips else nullcontext():
+            made = await render_order(
+                order.id, storage=self.storage, clock=self.clock, document_ttl=TTL
             )
-            payload = response.json()["data"]["detailOrderCreate"]
-            assert not payload["userErrors"], payload
-            statuses = await follow.until_ready(payload["order"]["id"])
-            return (time.perf_counter() - started) * 1000, statuses
-
-        yield one
+        elapsed = (time.perf_counter() - started) * 1000
+        assert made, "the baseline order was not rendered"
+        return elapsed, (time.process_time() - cpu) * 1000, []
 
 
-@asynccontextmanager
-async def _own_process(
-    address: str, token: str, request: dict[str, Any]
-) -> AsyncIterator[Callable[[], Awaitable[tuple[float, list[str]]]]]:
-    """The client in a process of its own, as a phone or a browser is: each round is asked
-    for on its stdin and its time (taken there) read from its stdout."""
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.ready",
-        "--client",
-        address,
-        token,
-        json.dumps(request),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
+async def _counts(
+    contenders: dict[str, Contender], baseline: _Baseline, sections: list[str], trips: Trips
+) -> dict[str, Any]:
+    """Every path warmed up (first imports, the renderers' fonts and caches), then the round
+    trips and statements of one order of each contender."""
+    for contender in contenders.values():
+        await contender()
+    got: dict[str, Any] = {}
+    for name in ("project", "floor"):
+        with trips.counting():
+            got[f"{name}_statuses"] = (await contenders[name]())[2]
+            await asyncio.sleep(0.2)  # the subscription's re-read after READY, if any
+        got[name] = trips.trips, trips.statements
+    await baseline(sections, trips)
+    got["baseline"] = trips.trips, trips.statements
+    # The issue's count: one small render of every section (27 statements then).
+    await baseline(EVERY_SECTION, trips)
+    got["every_section"] = trips.trips, trips.statements
+    return got
+
+
+async def _rounds(contenders: dict[str, Contender], rounds: int) -> dict[str, Any]:
+    """Interleaved rounds, wall and CPU medians of each contender."""
+    names = list(contenders)
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+    for n in range(rounds):
+        # Rotate who goes first: none always runs on another's leftovers.
+        for name in names[n % len(names) :] + names[: n % len(names)]:
+            elapsed, used, _ = await contenders[name]()
+            wall[name].append(elapsed)
+            cpu[name].append(used)
+    return (
+        {f"{name}_ms": statistics.median(wall[name]) for name in names}
+        | {f"{name}_cpu_ms": statistics.median(cpu[name]) for name in names}
+        | {f"{name}_rounds": [round(x, 1) for x in wall[name]] for name in names}
     )
-    assert child.stdin is not None and child.stdout is not None
-    stdin, stdout = child.stdin, child.stdout
-    try:
-        assert json.loads(await asyncio.wait_for(stdout.readline(), 120)) == "ready"
-
-        async def one() -> tuple[float, list[str]]:
-            stdin.write(b"go\n")
-            await stdin.drain()
-            done = json.loads(await asyncio.wait_for(stdout.readline(), 60))
-            return float(done["ms"]), list(done["statuses"])
-
-        yield one
-    finally:
-        stdin.close()
-        await asyncio.wait_for(child.wait(), 30)
 
 
-async def _client(address: str, token: str, request: dict[str, Any]) -> None:
-    """The ``--client`` process: a round per line on stdin, its result a line on stdout."""
-    loop = asyncio.get_running_loop()
-    async with _in_process(address, token, request) as one:
-        print(json.dumps("ready"), flush=True)
-        while await loop.run_in_executor(None, sys.stdin.readline):
-            ms, statuses = await one()
-            print(json.dumps({"ms": ms, "statuses": statuses}), flush=True)
+async def _contenders(
+    stack: AsyncExitStack,
+    settings: Any,
+    token: str,
+    request: dict[str, Any],
+    period: tuple[date, date],
+    in_process: bool,
+) -> tuple[dict[str, Contender], _Baseline]:
+    """Detalka and the floor served on the same loop, a client of each; the render alone."""
+    from bench import ready_floor
+    from detalka.adapters.storage import FileStorage
+    from detalka.clock import SystemClock
+    from detalka.models import Subscriber
+    from detalka.web.app import create_app
+
+    client = in_process_client if in_process else own_process_client
+    address = await stack.enter_async_context(_serving(create_app(settings)))
+    subscriber = await Subscriber.get(msisdn="+79160000001")
+    baseline = _Baseline(
+        subscriber.id,
+        subscriber.home_region_id,
+        *period,
+        request["format"],
+        FileStorage(settings.files_dir),
+        SystemClock(),
+    )
+    floor = ready_floor.Floor(baseline.storage, baseline.clock, TTL)
+    floor_address = await stack.enter_async_context(_serving(ready_floor.app(floor)))
+    floor_request = ready_floor.request(
+        baseline.subscriber_id, baseline.region_id, *period, baseline.fmt, request["sections"]
+    )
+    project = await stack.enter_async_context(client(PROJECT, address, token, request))
+    floor_one = await stack.enter_async_context(
+        client(ready_floor.FLOW, floor_address, "", floor_request)
+    )
+    sections = request["sections"]
+    contenders = {
+        "project": _timed(project),
+        "baseline": lambda: baseline(sections),
+        "floor": _timed(floor_one),
+    }
+    return contenders, baseline
 
 
 async def _run(
     rounds: int, calls: int, fmt: str, sections: list[str], in_process: bool = False
 ) -> dict[str, Any]:
-    from detalka.adapters.storage import FileStorage
-    from detalka.clock import SystemClock
-    from detalka.models import DetailOrder, Subscriber
-    from detalka.resolvers.rendering import render_order
-    from detalka.web.app import create_app
-
-    trips = _Trips()
+    trips = Trips()
     trips.install()
     first, last = _last_month(datetime.now(ZONE).date())
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(Path(tmp), "")
         token, rows = await _prepare(settings, calls, first, last)
-        app = create_app(settings)
         request = {
             "period": {"from": first.isoformat(), "to": last.isoformat()},
             "format": fmt,
             "delivery": "ARCHIVE",
             "sections": sections,
         }
-        storage = FileStorage(settings.files_dir)
-        clock = SystemClock()
-
-        client = _in_process if in_process else _own_process
-        async with _serving(app) as address, client(address, token, request) as one:
-            cpu_ms: list[
-                float
-            ] = []  # this process: the API and its worker (and an in-process client)
-            base_cpu_ms: list[float] = []
-            subscriber = await Subscriber.get(msisdn="+79160000001")
-
-            async def project() -> tuple[float, list[str]]:
-                cpu = time.process_time()
-                elapsed, statuses = await one()
-                cpu_ms.append((time.process_time() - cpu) * 1000)
-                return elapsed, statuses
-
-            async def baseline(chosen: list[str] = sections, counted: bool = False) -> float:
-                order = await DetailOrder.create(
-                    subscriber_id=subscriber.id,
-                    region_id=subscriber.home_region_id,
-                    period_from=first,
-                    period_to=last,
-                    format=fmt,
-                    delivery="ARCHIVE",
-                    sections=chosen,
-                    status="PENDING",
-                )
-                cpu = time.process_time()
-                started = time.perf_counter()
-                with trips.counting() if counted else nullcontext():
-                    made = await render_order(
-                        order.id, storage=storage, clock=clock, document_ttl=timedelta(hours=72)
-                    )
-                elapsed = (time.perf_counter() - started) * 1000
-                base_cpu_ms.append((time.process_time() - cpu) * 1000)
-                assert made, "the baseline order was not rendered"
-                return elapsed
-
-            # Warm both paths up (first imports, the renderers' fonts and caches).
-            await project()
-            await baseline()
-            with trips.counting():
-                _, statuses = await project()
-                await asyncio.sleep(0.2)  # the subscription's re-read after READY, if any
-            project_trips, project_statements = trips.trips, trips.statements
-            await baseline(counted=True)
-            baseline_trips, baseline_statements = trips.trips, trips.statements
-            # The issue's count: one small render of every section (27 statements then).
-            await baseline(EVERY_SECTION, counted=True)
-            every_trips, every_statements = trips.trips, trips.statements
-            mine: list[float] = []
-            theirs: list[float] = []
-            for n in range(rounds):
-                # Alternate who goes first: neither always runs on the other's leftovers.
-                if n % 2:
-                    theirs.append(await baseline())
-                    mine.append((await project())[0])
-                else:
-                    mine.append((await project())[0])
-                    theirs.append(await baseline())
-    return {
-        "project_ms": statistics.median(mine),
-        "baseline_ms": statistics.median(theirs),
-        "project_cpu_ms": statistics.median(cpu_ms),
-        "baseline_cpu_ms": statistics.median(base_cpu_ms),
-        "project_rounds": [round(x, 1) for x in mine],
-        "baseline_rounds": [round(x, 1) for x in theirs],
-        "rows": rows,
-        "format": fmt,
-        "sections": sections,
-        "statuses": statuses,
-        "project_trips": project_trips,
-        "baseline_trips": baseline_trips,
-        "project_statements": sum(project_statements.values()),
-        "baseline_statements": sum(baseline_statements.values()),
-        "every_section_trips": every_trips,
-        "every_section_statements": sum(every_statements.values()),
-        "every_section_sql": every_statements.most_common(),
-        "project_sql": project_statements.most_common(),
-        "baseline_sql": baseline_statements.most_common(),
-    }
+        async with AsyncExitStack() as stack:
+            contenders, baseline = await _contenders(
+                stack, settings, token, request, (first, last), in_process
+            )
+            counts = await _counts(contenders, baseline, sections, trips)
+            times = await _rounds(contenders, rounds)
+    result: dict[str, Any] = {**times, "rows": rows, "format": fmt, "sections": sections}
+    result["statuses"] = counts.pop("project_statuses")
+    result["floor_statuses"] = counts.pop("floor_statuses")
+    for name, (trip_count, statements) in counts.items():
+        result[f"{name}_trips"] = trip_count
+        result[f"{name}_statements"] = sum(statements.values())
+        result[f"{name}_sql"] = statements.most_common()
+    return result
 
 
 def main() -> None:
@@ -444,22 +366,16 @@ def main() -> None:
     parser.add_argument(
         "--in-process-client", action="store_true", help="the client in the server's process"
     )
-    parser.add_argument("--client", nargs=3, metavar=("ADDRESS", "TOKEN", "REQUEST"))
     args = parser.parse_args()
-    if args.client:
-        address, token, request = args.client
-        asyncio.run(_client(address, token, json.loads(request)))
-        return
     result = asyncio.run(
         _run(args.rounds, args.calls, args.format, args.sections, args.in_process_client)
     )
-    if args.verbose:
-        for key in ("project_sql", "baseline_sql", "every_section_sql"):
+    for key in ("project_sql", "floor_sql", "baseline_sql", "every_section_sql"):
+        statements = result.pop(key)
+        if args.verbose:
             print(f"-- {key}", file=sys.stderr)
-            for text, n in result[key]:
+            for text, n in statements:
                 print(f"{n:3d}  {text}", file=sys.stderr)
-    for key in ("project_sql", "baseline_sql", "every_section_sql"):
-        result.pop(key)
     print(json.dumps(result))
 
 
