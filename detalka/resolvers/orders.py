@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from detalka.adapters import metrics
@@ -25,6 +25,7 @@ from detalka.models.enums import (
     ReportFormat,
     ReportSection,
 )
+from detalka.models.queries import _db, _param, _sql
 from detalka.periods import Period, checked_period
 from detalka.reports.build import estimate_rows
 
@@ -217,13 +218,15 @@ async def place_order(
         if existing is not None:
             return existing, False
     try:
-        async with in_transaction():
+        async with in_transaction() as db:
             if max_queued is not None:
-                await _check_queue(subscriber.id, max_queued)
+                await _check_queue(db, subscriber.id, max_queued)
             row = await DetailOrder.create(
+                using_db=db,
                 subscriber_id=subscriber.id,
                 created_at=now,
                 updated_at=now,
+                enqueued_at=now,  # see dispatch
                 region_id=subscriber.home_region_id,
                 period_from=order.period.first,
                 period_to=order.period.last,
@@ -238,6 +241,7 @@ async def place_order(
             )
             if key is not None:
                 await IdempotencyKey.create(
+                    using_db=db,
                     subscriber_id=subscriber.id,
                     key=key,
                     request_hash=fingerprint,
@@ -269,16 +273,17 @@ def _checked_key(key: str | None) -> str | None:
     return key
 
 
-async def _check_queue(subscriber_id: int, max_queued: int) -> None:
+async def _check_queue(db: BaseDBAsyncClient, subscriber_id: int, max_queued: int) -> None:
     # A write first (it changes nothing): the subscriber's row lock on PostgreSQL, the write
     # lock on SQLite. Concurrent placements of one subscriber queue up here, so sending many
     # at once cannot pass the count; and SQLite never has to upgrade a read lock, which
-    # fails at once ("database is locked") instead of waiting.
-    await Subscriber.filter(id=subscriber_id).update(msisdn=F("msisdn"))
-    queued = await DetailOrder.filter(
-        subscriber_id=subscriber_id,
-        status__in=[DetailOrderStatus.PENDING, DetailOrderStatus.RENDERING],
-    ).count()
+    # fails at once ("database is locked") instead of waiting. Fixed texts: tortoise would
+    # build both statements anew on every order.
+    await db.execute_query(
+        _sql(db, "UPDATE subscriber SET msisdn = msisdn WHERE id = ?"), [subscriber_id]
+    )
+    _, rows = await db.execute_query(_sql(db, _QUEUED), [subscriber_id])
+    queued = int(rows[0][0])
     if queued >= max_queued:
         raise Rejected(
             [
@@ -291,16 +296,42 @@ async def _check_queue(subscriber_id: int, max_queued: int) -> None:
         )
 
 
+_QUEUED = (  # the statuses an order waits or renders in (DetailOrderStatus)
+    "SELECT COUNT(*) FROM detail_order WHERE subscriber_id = ?"
+    " AND status IN ('PENDING', 'RENDERING')"
+)
+
+
 async def dispatch(order: DetailOrder, enqueue: Enqueue, now: datetime) -> None:
-    """Send the render message (after the commit). A failed send is left to the reaper."""
+    """Send the render message (after the commit). A failed send is left to the reaper.
+
+    An order placed through the API has its ``enqueued_at`` written with the insert: a write
+    after the send would race the worker's claim of the order for the database (on SQLite
+    the loser sleeps in the busy handler, 1 ms at the least). Its send failing, it is put
+    back to NULL, for the reaper to re-send it after UNSENT_GRACE; a process that dies
+    between the commit and the send leaves it set, and the reaper re-sends after
+    REQUEUE_AFTER instead. Other orders (a schedule's) get it written after the send.
+    """
+    recorded = order.enqueued_at is not None
     try:
         await enqueue(order.id)
     except Exception:  # the broker is down: the order stays PENDING, the reaper resends it
         log.warning("order %s: the broker is away; the reaper re-sends it", order.id)
         metrics.ENQUEUE_FAILURES.labels("render_detail_order").inc()
+        if recorded:
+            await _set_enqueued_at(order, None)
         return
-    await DetailOrder.filter(id=order.id).update(enqueued_at=now)
-    order.enqueued_at = now
+    if not recorded:
+        await _set_enqueued_at(order, now)
+
+
+async def _set_enqueued_at(order: DetailOrder, moment: datetime | None) -> None:
+    db = _db()
+    value = None if moment is None else _param(db, moment)
+    await db.execute_query(
+        _sql(db, "UPDATE detail_order SET enqueued_at = ? WHERE id = ?"), [value, order.id]
+    )
+    order.enqueued_at = moment
 
 
 async def _existing(
