@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -809,8 +810,12 @@ def test_xlsx_table_rows_with_reused_cells_write_the_same_xml_as_fresh_cells() -
     ]
     workbook = openpyxl.Workbook(write_only=True)
     fresh, reused = workbook.create_sheet("a"), workbook.create_sheet("b")
+    # (the method the renderer replaces is still openpyxl's, or the replacement is dead code)
+    assert callable(getattr(type(reused), "_values_to_row", None))
+    reused._values_to_row = partial(render_xlsx._row_cells, reused)  # as _table_sheet does
     cells = render_xlsx._TableCells(reused, section)
-    # when one sheet gets fresh cells and the other the renderer's reused ones
+    # when one sheet gets fresh cells through openpyxl's own row conversion, and the other
+    # the renderer's reused ones through the renderer's
     for row in rows:
         fresh.append([render_xlsx._cell(fresh, v, k) for v, k in zip(row, kinds, strict=True)])
         reused.append(cells.of(row))

@@ -13,13 +13,16 @@ never a formula or a number.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, BinaryIO
 
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
+from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.styles import Font  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
@@ -102,11 +105,39 @@ def _write_summary(sheet: Sheet, report: Report) -> None:
 
 def _table_sheet(workbook: Any, title: str, section: Section) -> Sheet:
     sheet = workbook.create_sheet(title)
+    sheet._values_to_row = partial(_row_cells, sheet)  # see _row_cells
     for index, column in enumerate(section.columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS[column.kind]
     sheet.freeze_panes = "A2"
     sheet.append([_styled(sheet, column.title, _BOLD) for column in section.columns])
     return sheet
+
+
+def _row_cells(sheet: Sheet, values: list[Any], row_idx: int) -> Iterator[Any]:
+    """A table row's cells for openpyxl's writer: its ``_values_to_row`` (3.1) without the
+    failed bind of each cell object.
+
+    openpyxl first assigns every appended item as a cell's value; a cell object of ours
+    (dates, money, quoted text) fails that with a ValueError whose message formats the
+    cell's repr, and the next column then gets a fresh cell: about a sixteenth of an XLSX
+    render. Here a cell object is yielded as it is, and a plain value (int, str) is bound to
+    one reused cell, as openpyxl does; rows have no hyperlinks. The XML is the same
+    (tests/test_renderers.py).
+    """
+    plain = WriteOnlyCell(sheet)
+    for col_idx, value in enumerate(values, 1):
+        if value is None:
+            continue
+        if isinstance(value, XlCell):
+            cell = value
+        else:
+            cell = plain
+            cell.value = value
+        cell.column = col_idx
+        cell.row = row_idx
+        yield cell
+        if cell is plain and cell.has_style:
+            plain = WriteOnlyCell(sheet)
 
 
 def _styled(sheet: Sheet, text: str, font: Any) -> Any:
