@@ -219,26 +219,7 @@ async def place_order(
             return existing, False
     try:
         async with in_transaction() as db:
-            if max_queued is not None:
-                await _check_queue(db, subscriber.id, max_queued)
-            row = await DetailOrder.create(
-                using_db=db,
-                subscriber_id=subscriber.id,
-                created_at=now,
-                updated_at=now,
-                enqueued_at=now,  # see dispatch
-                region_id=subscriber.home_region_id,
-                period_from=order.period.first,
-                period_to=order.period.last,
-                format=order.format,
-                delivery=order.delivery,
-                sections=[str(s) for s in order.sections],
-                email=order.email,
-                store=order.store,
-                delivery_status=DeliveryStatus.NONE
-                if order.delivery == DeliveryMethod.ARCHIVE
-                else DeliveryStatus.PENDING,
-            )
+            row = await _insert(db, order, subscriber, now, max_queued)
             if key is not None:
                 await IdempotencyKey.create(
                     using_db=db,
@@ -257,6 +238,36 @@ async def place_order(
         return existing, False
     await dispatch(row, enqueue, now)
     return row, True
+
+
+async def _insert(
+    db: BaseDBAsyncClient,
+    order: NormalizedOrder,
+    subscriber: Subscriber,
+    now: datetime,
+    max_queued: int | None,
+) -> DetailOrder:
+    """The order's row, in the caller's transaction, once the queue has room for it."""
+    if max_queued is not None:
+        await _check_queue(db, subscriber.id, max_queued)
+    return await DetailOrder.create(
+        using_db=db,
+        subscriber_id=subscriber.id,
+        created_at=now,
+        updated_at=now,
+        enqueued_at=now,  # see dispatch
+        region_id=subscriber.home_region_id,
+        period_from=order.period.first,
+        period_to=order.period.last,
+        format=order.format,
+        delivery=order.delivery,
+        sections=[str(s) for s in order.sections],
+        email=order.email,
+        store=order.store,
+        delivery_status=DeliveryStatus.NONE
+        if order.delivery == DeliveryMethod.ARCHIVE
+        else DeliveryStatus.PENDING,
+    )
 
 
 def _checked_key(key: str | None) -> str | None:
