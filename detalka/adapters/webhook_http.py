@@ -16,14 +16,20 @@ import socket
 import ssl
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
+
+# httpx is imported where a webhook is sent, not at the top: it costs ~0.1 s of every
+# process's start (the API imports this module and may never send one).
 
 # A receiver answers in 10 s or the attempt counts as failed (retried later); the connect
 # alone gets 3 s, the name lookup 3 s, the whole attempt 15 s (httpx's timeouts are per
 # read: a server dripping a byte every 9 s would hold it for ever). The answer's body is
 # never read.
-TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+READ_SECONDS = 10.0
+CONNECT_SECONDS = 3.0
 RESOLVE_SECONDS = 3.0
 ATTEMPT_SECONDS = 15.0
 USER_AGENT = "Detalka-Webhooks/1"
@@ -69,7 +75,15 @@ async def resolve(host: str, port: int, allow_private: bool) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _tls() -> ssl.SSLContext:
+    import httpx
+
     return httpx.create_ssl_context()
+
+
+def _timeout() -> httpx.Timeout:
+    import httpx
+
+    return httpx.Timeout(READ_SECONDS, connect=CONNECT_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,8 @@ class WebhookPoster:
             return Answer(error=f"no answer within {ATTEMPT_SECONDS:g} s")
 
     async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
+        import httpx
+
         try:
             target = httpx.URL(url)
         except httpx.InvalidURL as exc:
@@ -104,7 +120,7 @@ class WebhookPoster:
         host_header = target.netloc.decode("ascii")
         last = "no address"
         async with httpx.AsyncClient(
-            timeout=TIMEOUT,
+            timeout=_timeout(),
             follow_redirects=False,
             trust_env=False,
             verify=self.tls or _tls(),

@@ -85,7 +85,7 @@ ACTORS: dict[ActorBody, dict[str, Any]] = {
     },
     # A failed attempt is recorded and retried on the webhook schedule by the scheduler's
     # round (next_attempt_at), not by Dramatiq; Dramatiq retries only the database away.
-    # An attempt takes 10 s at most (webhook_http.TIMEOUT).
+    # An attempt takes 10 s at most (webhook_http.READ_SECONDS).
     actors.send_webhook: {
         "retry_when": _transient_retry,
         "min_backoff": 2_000,
