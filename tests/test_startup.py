@@ -1,9 +1,12 @@
-"""What a start costs: the models skip tortoise's source read for field comments."""
+"""What a start costs: the models skip tortoise's source read for field comments, and the
+API imports no heavy library it may never use."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tortoise.models import Model
 
@@ -21,13 +24,6 @@ def test_every_model_skips_tortoises_source_read_for_comments() -> None:
     assert missing == [], f"add `_no_comments = True` to {missing} (see detalka/models)"
 
 
-def test_the_app_starts_without_importing_redis() -> None:
-    # the embedded mode never talks to redis: importing it cost ~0.3 s of CPU at every start
-    code = "import sys, detalka.web.app; print(sorted(m for m in sys.modules if 'redis' in m))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
-
-
 def test_redis_connection_trouble_is_still_transient_by_name() -> None:
     import redis.exceptions
 
@@ -40,3 +36,45 @@ def test_redis_connection_trouble_is_still_transient_by_name() -> None:
     ):
         assert is_transient(error("away"))
     assert not is_transient(redis.exceptions.ResponseError("WRONGTYPE"))
+
+
+# Heavy imports the API must not pay for at start: each is imported where it is first used.
+NOT_AT_START = (
+    "redis",  # ~0.3 s of CPU; the embedded mode never talks to it
+    "httpx",  # ~0.1 s (click, rich, pygments); only an SMS gateway or a webhook needs it
+    "PIL",  # ~30 ms; the first captcha
+    "asyncpg",  # ~40 ms; PostgreSQL only (tortoise imports it when it connects)
+    "openpyxl",  # the renderers: the first report of their format
+    "reportlab",
+)
+
+
+def test_the_app_starts_without_importing_what_it_may_never_use(tmp_path: Path) -> None:
+    code = (
+        "import sys, detalka.cli, detalka.web.app, detalka.settings as s; "
+        "detalka.web.app.create_app(s.load_settings()); "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(NOT_AT_START)!r}))"
+    )
+    env = {**os.environ, "DETALKA_DATA_DIR": str(tmp_path)}
+    env.pop("DETALKA_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_asyncpg_connection_trouble_is_still_transient_by_name() -> None:
+    import asyncpg.exceptions as pg
+
+    from detalka.adapters.transient import is_transient
+
+    families = (pg.InterfaceError, pg.PostgresConnectionError, pg.InternalClientError)
+    members = {
+        c
+        for c in vars(pg).values()
+        if isinstance(c, type) and issubclass(c, families) and not issubclass(c, Warning)
+    }
+    assert len(members) > len(families)  # the subclasses too (ConnectionDoesNotExistError...)
+    for error in members:
+        assert is_transient(error("away")), error
+    assert not is_transient(pg.UniqueViolationError("duplicate key"))

@@ -8,8 +8,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
-
 # No 0/O, 1/I/L: a person must be able to read every code.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 LENGTH = 5
@@ -32,6 +30,9 @@ class ImageCaptchaFactory:
 
 
 def render_png_data_url(text: str) -> str:
+    # Pillow here, not at the top: ~30 ms of every process's start, for the first captcha.
+    from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
     rng = secrets.SystemRandom()
     image = Image.new("RGB", (200, 70), (245, 245, 240))
     draw = ImageDraw.Draw(image)

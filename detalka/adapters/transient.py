@@ -8,7 +8,6 @@ tortoise and the drivers wrap one another's errors.
 
 from __future__ import annotations
 
-import asyncpg
 from tortoise.exceptions import DBConnectionError
 
 # SQLSTATE classes of a server going away or a transaction to run again: 08 connection
@@ -21,21 +20,24 @@ _TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
     TimeoutError,
     OSError,
     DBConnectionError,
-    asyncpg.exceptions.InterfaceError,  # "connection is closed", "another operation..."
-    asyncpg.exceptions.PostgresConnectionError,
-    # A pooled connection left mid-protocol by a terminated backend ("cannot switch to
-    # state 12; another operation is in progress"): the connection's state, not the data's.
-    asyncpg.exceptions.InternalClientError,
 )
 
 
 def _transient_names() -> tuple[str, ...]:
     # dramatiq and pika are imported by the worker anyway; matching by name keeps this
     # module light for the API process. So is redis: importing it costs about 0.3 s of CPU
-    # at every start of an API process that may never talk to it (the embedded mode).
+    # at every start of an API process that may never talk to it (the embedded mode), and
+    # asyncpg (~40 ms) on SQLite. asyncpg defines two of its classes in a private module;
+    # tests/test_startup.py fails if a new asyncpg moves them.
     # obstore's GenericError is what an S3 endpoint that is away (refused, timed out,
     # 5xx after the client's retries) gives.
     return (
+        # "connection is closed", "another operation is in progress"
+        "asyncpg.exceptions._base.InterfaceError",
+        "asyncpg.exceptions.PostgresConnectionError",
+        # A pooled connection left mid-protocol by a terminated backend ("cannot switch to
+        # state 12; another operation is in progress"): the connection's state, not the data's.
+        "asyncpg.exceptions._base.InternalClientError",
         "dramatiq.errors.ConnectionError",
         "redis.exceptions.ConnectionError",  # BusyLoadingError is one
         "redis.exceptions.TimeoutError",
