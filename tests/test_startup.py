@@ -78,3 +78,41 @@ def test_asyncpg_connection_trouble_is_still_transient_by_name() -> None:
     for error in members:
         assert is_transient(error("away")), error
     assert not is_transient(pg.UniqueViolationError("duplicate key"))
+
+
+_COLLECTOR_AT_SERVE = """
+import gc, sys, uvicorn
+import detalka.cli
+seen = {}
+def run(app, **options):
+    seen.update(enabled=gc.isenabled(), frozen=gc.get_freeze_count())
+uvicorn.run = run
+assert detalka.cli.main(sys.argv[1:]) == 0
+print(seen["enabled"], seen["frozen"] > 50_000)
+detalka.cli.app_from_environment()  # a process of --workers N pauses and resumes its own
+print(gc.isenabled())
+"""
+
+
+def test_the_api_starts_with_the_collector_paused_then_serves_with_it_running(
+    tmp_path: Path,
+) -> None:
+    # start-up's objects are frozen (no collection walks them again) before the first request
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DETALKA_")}
+    env["DETALKA_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", _COLLECTOR_AT_SERVE, "api", "--port", "8000"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    assert done.stdout.split() == ["True", "True", "True"]
+
+
+def test_other_commands_leave_the_collector_alone(tmp_path: Path) -> None:
+    code = "import gc, detalka.cli; detalka.cli.main(['schema']); print(gc.get_freeze_count())"
+    env = {**os.environ, "DETALKA_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "0"
