@@ -218,24 +218,17 @@ class _Baseline:
     async def __call__(
         self, chosen: list[str], trips: Trips | None = None
     ) -> tuple[float, float, list[str]]:
-        from detalka.models import DetailOrder
+        from bench.ready_floor import insert_order
         from detalka.resolvers.rendering import render_order
 
-        order = await DetailOrder.create(
-            subscriber_id=self.subscriber_id,
-            region_id=self.region_id,
-            period_from=self.first,
-            period_to=self.last,
-            format=self.fmt,
-            delivery="ARCHIVE",
-            sections=chosen,
-            status="PENDING",
+        order_id = await insert_order(
+            self.subscriber_id, self.region_id, self.first, self.last, self.fmt, "ARCHIVE", chosen
         )
         cpu = time.process_time()
         started = time.perf_counter()
         with trips.counting() if trips else nullcontext():
             made = await render_order(
-                order.id, storage=self.storage, clock=self.clock, document_ttl=TTL
+                order_id, storage=self.storage, clock=self.clock, document_ttl=TTL
             )
         elapsed = (time.perf_counter() - started) * 1000
         assert made, "the baseline order was not rendered"

@@ -120,18 +120,41 @@ class Query:
 class Mutation:
     @strawberry.mutation
     async def create(self, info: Info, input: OrderInput) -> Order:
-        order = await DetailOrder.create(
-            subscriber_id=input.subscriber_id,
-            region_id=input.region_id,
-            period_from=input.period_from,
-            period_to=input.period_to,
-            format=input.format,
-            delivery=input.delivery,
-            sections=input.sections,
-            status="PENDING",
+        order_id = await insert_order(
+            input.subscriber_id,
+            input.region_id,
+            input.period_from,
+            input.period_to,
+            input.format,
+            input.delivery,
+            input.sections,
         )
-        info.context.start(order.id)
-        return Order(id=strawberry.ID(str(order.id)), status="PENDING", progress=0.0)
+        info.context.start(order_id)
+        return Order(id=strawberry.ID(str(order_id)), status="PENDING", progress=0.0)
+
+
+async def insert_order(
+    subscriber_id: int,
+    region_id: int | None,
+    first: date,
+    last: date,
+    fmt: str,
+    delivery: str,
+    sections: list[str],
+) -> int:
+    """A PENDING order row with only what the render needs: the floor's insert, and the
+    baseline's (bench/ready.py), so both render the same order."""
+    order = await DetailOrder.create(
+        subscriber_id=subscriber_id,
+        region_id=region_id,
+        period_from=first,
+        period_to=last,
+        format=fmt,
+        delivery=delivery,
+        sections=sections,
+        status="PENDING",
+    )
+    return int(order.id)
 
 
 @strawberry.type
