@@ -171,11 +171,13 @@ class Subscription:
 
 
 # Parsing and validating a document once, as any tuned strawberry app does (Detalka too).
+# Factories, as strawberry asks: an extension is made per operation, the caches it uses are
+# module-level and keyed by maxsize.
 SCHEMA = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    extensions=[ParserCache(maxsize=64), ValidationCache(maxsize=64)],
+    extensions=[lambda: ParserCache(maxsize=64), lambda: ValidationCache(maxsize=64)],
 )
 
 
