@@ -15,8 +15,13 @@ on it (what the worker runs, as bench/render_from_db.py times it), in the server
 the API's loop. The floor (bench/ready_floor.py) is the same flow written by hand as small as
 strawberry, starlette, uvicorn and tortoise allow, with the same render, served by a second
 uvicorn in this process and on this loop and timed by the same client code: floor / render
-is what the stack itself costs, and what the project costs beyond it is Detalka's own.
-Rounds interleave the three, who goes first rotating; wall-time medians.
+is what the stack itself costs, and what the project costs beyond it is Detalka's own. A
+fourth contender is that floor with what DESIGN.md requires of any version of this flow
+(``ready_floor.Required``): a session looked up for the request and the socket, the render
+sent as a Dramatiq job to the app's own embedded worker, events as wake-ups that the
+subscription answers with a read of the order's row (PENDING announced too): the least a
+design-conforming implementation does on this stack.
+Rounds interleave the four, who goes first rotating; wall-time medians.
 
 Besides time it counts, for one order of each contender, the round trips to the database
 (each statement, BEGIN and COMMIT: calls into aiosqlite's thread) and the statements tortoise
@@ -107,6 +112,15 @@ def measure(rounds: int, calls: int = 300) -> list[Measure]:
             got["baseline_ms"],
             None,
             f"{note}; the project's ratio is {got['project_ms'] / got['baseline_ms']:.2f}x",
+        ),
+        Measure(
+            "small order create -> READY, the floor with what the design requires (sessions,"
+            " the render as a Dramatiq job, events as wake-ups with a re-read)",
+            "ms",
+            got["required_ms"],
+            got["baseline_ms"],
+            None,
+            f"{note}; the least a design-conforming version does on this stack",
         ),
     ]
 
@@ -243,7 +257,7 @@ async def _counts(
     for contender in contenders.values():
         await contender()
     got: dict[str, Any] = {}
-    for name in ("project", "floor"):
+    for name in ("project", "floor", "required"):
         with trips.counting():
             got[f"{name}_statuses"] = (await contenders[name]())[2]
             await asyncio.sleep(0.2)  # the subscription's re-read after READY, if any
@@ -282,26 +296,30 @@ async def _contenders(
     period: tuple[date, date],
     in_process: bool,
 ) -> tuple[dict[str, Contender], _Baseline]:
-    """Detalka and the floor served on the same loop, a client of each; the render alone."""
+    """Detalka and the floors served on the same loop, a client of each; the render alone."""
     from bench import ready_floor
     from detalka.adapters.storage import FileStorage
     from detalka.clock import SystemClock
+    from detalka.jobs.app import Jobs
     from detalka.models import Subscriber
     from detalka.web.app import create_app
 
     client = in_process_client if in_process else own_process_client
-    address = await stack.enter_async_context(_serving(create_app(settings)))
+    jobs = Jobs.for_settings(settings, SystemClock())
+    storage, clock = FileStorage(settings.files_dir), SystemClock()
+    floor = ready_floor.Floor(storage, clock, TTL)
+    required = ready_floor.Floor(storage, clock, TTL)
+    required.required = ready_floor.Required(
+        sessions=True, reread=True, send=_queued(jobs, required)
+    )
+    # The app's worker starts with the lifespan: the floor's actor is declared before.
+    address = await stack.enter_async_context(_serving(create_app(settings, jobs=jobs)))
+    floor_address = await stack.enter_async_context(_serving(ready_floor.app(floor)))
+    required_address = await stack.enter_async_context(_serving(ready_floor.app(required)))
     subscriber = await Subscriber.get(msisdn="+79160000001")
     baseline = _Baseline(
-        subscriber.id,
-        subscriber.home_region_id,
-        *period,
-        request["format"],
-        FileStorage(settings.files_dir),
-        SystemClock(),
+        subscriber.id, subscriber.home_region_id, *period, request["format"], storage, clock
     )
-    floor = ready_floor.Floor(baseline.storage, baseline.clock, TTL)
-    floor_address = await stack.enter_async_context(_serving(ready_floor.app(floor)))
     floor_request = ready_floor.request(
         baseline.subscriber_id, baseline.region_id, *period, baseline.fmt, request["sections"]
     )
@@ -309,13 +327,37 @@ async def _contenders(
     floor_one = await stack.enter_async_context(
         client(ready_floor.FLOW, floor_address, "", floor_request)
     )
+    required_one = await stack.enter_async_context(
+        client(ready_floor.FLOW, required_address, token, floor_request)
+    )
     sections = request["sections"]
     contenders = {
         "project": _timed(project),
         "baseline": lambda: baseline(sections),
         "floor": _timed(floor_one),
+        "required": _timed(required_one),
     }
     return contenders, baseline
+
+
+def _queued(jobs: Any, floor: Any) -> Callable[[int], Awaitable[None]]:
+    """The durable queue of the floor with the design's requirements: an actor of the app's
+    own broker (its embedded worker, its database context), sent to as Detalka sends."""
+    import dramatiq
+
+    from detalka.jobs.runtime import in_worker_database, send
+
+    async def floor_render(order_id: int) -> None:
+        await floor.render_in_worker(order_id)
+
+    actor = dramatiq.actor(
+        broker=jobs.broker, actor_name="floor_render", queue_name="render", max_retries=0
+    )(in_worker_database(jobs.broker, floor_render))
+
+    async def queued(order_id: int) -> None:
+        await send(actor, order_id)
+
+    return queued
 
 
 async def _run(
@@ -342,6 +384,7 @@ async def _run(
     result: dict[str, Any] = {**times, "rows": rows, "format": fmt, "sections": sections}
     result["statuses"] = counts.pop("project_statuses")
     result["floor_statuses"] = counts.pop("floor_statuses")
+    result["required_statuses"] = counts.pop("required_statuses")
     for name, (trip_count, statements) in counts.items():
         result[f"{name}_trips"] = trip_count
         result[f"{name}_statements"] = sum(statements.values())
@@ -363,7 +406,7 @@ def main() -> None:
     result = asyncio.run(
         _run(args.rounds, args.calls, args.format, args.sections, args.in_process_client)
     )
-    for key in ("project_sql", "floor_sql", "baseline_sql", "every_section_sql"):
+    for key in ("project_sql", "floor_sql", "required_sql", "baseline_sql", "every_section_sql"):
         statements = result.pop(key)
         if args.verbose:
             print(f"-- {key}", file=sys.stderr)

@@ -23,6 +23,7 @@ EXPECTED = [
     "usage page of 100",
     "small order create -> READY on the socket",
     "small order create -> READY (",
+    "small order create -> READY, the floor with what the design requires",
     "warm restart to first answer: wall",
     "warm restart to first answer: CPU",
 ]
