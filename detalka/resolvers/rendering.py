@@ -71,8 +71,10 @@ async def render_order(
     """Idempotent: does nothing unless it claims the order. True when it made a document.
 
     ``notify`` hears of every committed change (claimed, progress, READY, FAILED);
-    ``wake``, when given, hears of those that wrote no webhook event (claimed, progress)
-    instead. ``deliver`` is called once the order is READY with an EMAIL delivery pending.
+    ``wake``, when given, hears of those that wrote no webhook delivery instead (claimed,
+    progress, and READY when no endpoint of the subscriber listens for it: then there is
+    nothing for ``notify`` to send). ``deliver`` is called once the order is READY with an
+    EMAIL delivery pending.
     Raises LeaseHeld (another worker renders it) and infrastructure errors: retry the message.
     """
     claim = await render_lease.claim(order_id, clock, lease)
@@ -90,7 +92,7 @@ async def render_order(
                 await notify(order.subscriber_id, order_id)
                 return False
             progress = _progress(claim, beating, clock, wake)
-            made = await _render_claimed(
+            webhooks = await _render_claimed(
                 claim, storage=storage, clock=clock, document_ttl=document_ttl, progress=progress
             )
     except LeaseLost:
@@ -106,10 +108,10 @@ async def render_order(
         await _fail(claim, clock, reason)
         await notify(order.subscriber_id, order_id)
         return False
-    await notify(order.subscriber_id, order_id)
-    if made and order.delivery == DeliveryMethod.EMAIL:
+    await (notify if webhooks else wake)(order.subscriber_id, order_id)
+    if order.delivery == DeliveryMethod.EMAIL:
         await deliver(order_id)
-    return made
+    return True
 
 
 async def _fail(claim: Claim, clock: Clock, reason: str) -> None:
@@ -134,7 +136,8 @@ async def _render_claimed(
     clock: Clock,
     document_ttl: timedelta,
     progress: Callable[[int], Progress],
-) -> bool:
+) -> int:
+    """The document made and the order READY; the webhook deliveries that wrote."""
     order = claim.order
     started = time.monotonic()
     report = await build_report(order, clock.now())
@@ -147,7 +150,7 @@ async def _render_claimed(
             rows = await renderer.render(report, out, progress(report.estimated_rows))
         size, digest = await asyncio.to_thread(_measure, temporary)
         await storage.save(temporary, key)
-        await _mark_ready(
+        webhooks = await _mark_ready(
             claim, report, renderer, Written(rows, size, digest, key), clock, document_ttl
         )
         kept = True
@@ -160,7 +163,7 @@ async def _render_claimed(
         temporary.unlink(missing_ok=True)
         if not kept and not await _kept(order.id, key):
             await _forget(storage, key)
-    return True
+    return webhooks
 
 
 @dataclass(frozen=True)
@@ -180,9 +183,9 @@ async def _mark_ready(
     written: Written,
     clock: Clock,
     document_ttl: timedelta,
-) -> None:
-    """READY, the document row and the webhook outbox row in one transaction; the claim
-    must still be this worker's (LeaseLost otherwise)."""
+) -> int:
+    """READY, the document row and the webhook outbox rows in one transaction; the claim
+    must still be this worker's (LeaseLost otherwise). How many outbox rows it wrote."""
     order = claim.order
     async with in_transaction():
         now = clock.now()  # READY, the document and its expiry: the moment it is done
@@ -209,7 +212,7 @@ async def _mark_ready(
             created_at=now,
             expires_at=now + document_ttl,
         )
-        await record_order_event(
+        return await record_order_event(
             order.id,
             WebhookEventType.DETAIL_ORDER_READY,
             now,
