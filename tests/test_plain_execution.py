@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from operator import itemgetter
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import pytest
@@ -16,7 +17,13 @@ from strawberry.permission import BasePermission, PermissionExtension
 
 from detalka.adapters.captchas import ImageCaptchaFactory
 from detalka.adapters.events import MemoryBus
-from detalka.models.enums import DeliveryMethod, ReportFormat
+from detalka.models.enums import (
+    DeliveryMethod,
+    Direction,
+    PaymentMethod,
+    ReportFormat,
+    UsageKind,
+)
 from detalka.resolvers import account, order_views, orders
 from detalka.resolvers.access import Scope, Viewer
 from detalka.schema import build_schema
@@ -465,3 +472,15 @@ def _leaves(value: Any) -> int:
     if isinstance(value, list):
         return sum(_leaves(v) for v in value)
     return 1
+
+
+def test_a_row_s_enum_values_become_the_enum_s_members_and_an_unknown_one_is_refused() -> None:
+    # given a usage row and a payment row as the driver gives them, and one of unknown kind
+    usage = SimpleNamespace(kind="CALL", direction="OUT")
+    payment = SimpleNamespace(method=PaymentMethod.CARD.value)
+    # when the node types read them: then the members, as the enums' own call gives them
+    assert UsageRecord.row_attributes["kind"](usage) is UsageKind("CALL")
+    assert UsageRecord.row_attributes["direction"](usage) is Direction("OUT")
+    assert Payment.row_attributes["method"](payment) is PaymentMethod.CARD
+    with pytest.raises(ValueError, match="'PHONE_BOOTH' is not a valid UsageKind"):
+        UsageRecord.row_attributes["kind"](SimpleNamespace(kind="PHONE_BOOTH"))

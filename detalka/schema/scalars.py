@@ -7,6 +7,8 @@ from typing import Self
 
 import strawberry
 
+from detalka.models.money import KOPECK
+
 
 @strawberry.type(description="An exact amount of money.")
 class Money:
@@ -17,4 +19,4 @@ class Money:
 
     @classmethod
     def rub(cls, amount: Decimal) -> Self:
-        return cls(amount=amount.quantize(Decimal("0.01")), currency="RUB")
+        return cls(amount=amount.quantize(KOPECK), currency="RUB")
