@@ -34,10 +34,14 @@ def _columns(model: type[Model], alias: str) -> str:
     )
 
 
+@cache
+def _keys(model: type[Model], alias: str) -> tuple[tuple[str, str], ...]:
+    """(column, the row's key for it): the keys written once, not once a row."""
+    return tuple((c, f"{alias}_{c}") for c in model._meta.fields_db_projection.values())
+
+
 def _take(row: Any, model: type[M], alias: str) -> M:
-    return model._init_from_db(
-        **{c: row[f"{alias}_{c}"] for c in model._meta.fields_db_projection.values()}
-    )
+    return model._init_from_db(**{c: row[key] for c, key in _keys(model, alias)})
 
 
 def _relate(instance: Model, attribute: str, related: Model | None) -> None:
