@@ -51,11 +51,18 @@ class Amount:
 
 
 @strawberry.type
+class Bigger(Amount):
+    pass
+
+
+@strawberry.type
 class Day:
     day: date
     colour: Colour
     amount: Amount
     tags: list[str]
+    extra: Amount | None = None  # None, an Amount or an instance of a subclass
+    size: int | None = None  # out of Int's range on a broken day: an error
 
     @strawberry.field
     def doubled(self) -> Decimal:  # a resolver: never taken by the shortcut
@@ -72,12 +79,19 @@ class Query:
                 colour=Colour.RED if i % 2 else Colour.BLUE,
                 amount=Amount(value=Decimal(i) / 4, note=None if i % 3 else "ok"),
                 tags=["a", str(i)],
+                extra=(
+                    None,
+                    Amount(value=Decimal(i), note="x"),
+                    Bigger(value=Decimal(i), note=None),
+                )[i % 3],
+                size=i or None,
             )
             for i in range(5)
         ]
         if broken:
             days[3].amount = None  # type: ignore[assignment]  # a null where none may be
             days[1].tags = None  # type: ignore[assignment]
+            days[2].size = 5 * 10**9
         return days
 
 
@@ -88,6 +102,8 @@ QUERIES = [
     "{ days { day doubled amount { value } } }",
     "{ days(broken: true) { day amount { value } } }",
     "{ days(broken: true) { tags } }",
+    "{ days { extra { value note } e: extra { __typename } size } }",
+    "{ days(broken: true) { day size } }",
 ]
 
 
@@ -199,11 +215,6 @@ class Deny(BasePermission):
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         return False
-
-
-@strawberry.type
-class Bigger(Amount):
-    pass
 
 
 MADE: list[tuple[Any, ...]] = []  # the rows that became node objects
