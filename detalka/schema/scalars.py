@@ -7,7 +7,7 @@ from typing import Self
 
 import strawberry
 
-from detalka.models.money import KOPECK
+KOPECK = Decimal("0.01")  # the quantum of an amount (one a value: 0.15 against 0.3 us)
 
 
 @strawberry.type(description="An exact amount of money.")
