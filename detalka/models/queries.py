@@ -20,6 +20,7 @@ from tortoise.queryset import QuerySet
 from detalka.models.account import Payment
 from detalka.models.enums import UsageKind
 from detalka.models.money import from_kopecks
+from detalka.models.reads import read_rows
 from detalka.models.usage import UsageRecord
 
 M = TypeVar("M", bound=Model)
@@ -88,7 +89,8 @@ async def usage_totals(subscriber_id: int, first: date, last: date) -> UsageTota
     if _dialect(db) != "postgres":
         bounds = [subscriber_id, first.isoformat(), last.isoformat()]
     where = "WHERE subscriber_id = ? AND day >= ? AND day <= ?"
-    _, rows = await db.execute_query(
+    rows = await read_rows(
+        db,
         _sql(
             db,
             "SELECT kind, roaming, SUM(charged), SUM(record_count), CAST(NULL AS DATE)"  # noqa: S608
