@@ -25,6 +25,7 @@ async def read_rows(db: BaseDBAsyncClient, sql: str, params: list[Any]) -> Seque
     if db.capabilities.dialect == "sqlite" and not isinstance(db, TransactionalDBClient):
         connection = db._connection
         if connection is not None and not db._lock.locked():  # type: ignore[attr-defined]
+            db.log.debug("%s: %s", sql, params)  # the statement's log line, as tortoise's
             return await _read_now(connection, sql, params)
     _, rows = await db.execute_query(sql, params)
     return rows
