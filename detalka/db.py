@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext, set_global_context
 
 from detalka.models.usage_days import sync_region_zones
@@ -24,7 +25,7 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         sep = "&" if "?" in url else "?"
         url = f"{url}{sep}journal_mode=WAL&busy_timeout=10000&foreign_keys=ON"
     return {
-        "connections": {"default": url},
+        "connections": {"default": _connection(url)},
         "apps": {
             APP_LABEL: {
                 "models": [MODELS_MODULE],
@@ -35,6 +36,29 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def _connection(url: str) -> str | dict[str, Any]:
+    config = expand_db_url(url)
+    if config["engine"] != "tortoise.backends.asyncpg":
+        return url
+    config["credentials"]["reset"] = keep_session_state  # asyncpg.create_pool's `reset`
+    return config
+
+
+async def keep_session_state(connection: object) -> None:
+    """What asyncpg's pool does to a connection it gets back, beyond what it always does.
+
+    By default, after every statement tortoise runs outside a transaction, a round trip of
+    ``SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``: 5 of a
+    dashboard request's 10 round trips, 0.45 ms of its 3.8 ms of CPU (12%). Nothing in
+    Detalka leaves session state on a pooled connection for it to undo: no ``SET`` outside a
+    transaction, no session advisory lock (the one lock is ``pg_advisory_xact_lock``), no
+    ``LISTEN`` (live updates go through Redis), no cursor kept past its transaction;
+    tests/test_pooled_connections.py keeps the SQL that way. What the pool always does stays: a
+    transaction left open is rolled back, listeners are dropped.
+    """
+    return None
 
 
 async def apply_migrations(settings: Settings) -> None:

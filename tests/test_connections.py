@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
@@ -15,6 +16,7 @@ from detalka.schema.connections import (
     Cursor,
     decode_cursor,
     describe_connections,
+    encode_cursor,
     keyset_connection,
 )
 
@@ -60,6 +62,17 @@ async def test_pages_follow_each_other_by_their_cursors_to_the_last() -> None:
     # then every row came once, in order, and a cursor names its row's key
     assert seen == list(range(7))
     assert decode_cursor(after) == ROWS[5]
+
+
+def test_a_cursor_is_the_url_safe_base64_of_its_moment_and_id() -> None:
+    # given a thousand moments (every microsecond digit, every second) and ids
+    keys = [(START.replace(microsecond=m, second=m % 60), m * 7919) for m in range(0, 10**6, 997)]
+    # when they become cursors: then base64.urlsafe_b64encode's text, read back as the key
+    texts = [encode_cursor(*key) for key in keys]
+    assert texts == [
+        base64.urlsafe_b64encode(f"{t.isoformat()}|{i}".encode()).decode() for t, i in keys
+    ]
+    assert [decode_cursor(text) for text in texts] == keys
 
 
 async def test_an_empty_page_has_no_cursors() -> None:

@@ -42,6 +42,9 @@ def test_money_keeps_kopecks_exact_and_refuses_fractions_of_a_kopeck() -> None:
     assert to_kopecks(Decimal("123.45")) == 12345
     assert from_kopecks(12345) == Decimal("123.45")
     assert from_kopecks(-5) == Decimal("-0.05")
+    # always two places, as the API writes them, from an int or a database's Decimal sum
+    cases = [(100, "1.00"), (0, "0.00"), (-5, "-0.05"), (Decimal(12345), "123.45")]
+    assert [str(from_kopecks(kopecks)) for kopecks, _ in cases] == [text for _, text in cases]
     with pytest.raises(ValueError, match="fraction of a kopeck"):
         to_kopecks(Decimal("0.001"))
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from operator import itemgetter
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import pytest
@@ -16,7 +17,13 @@ from strawberry.permission import BasePermission, PermissionExtension
 
 from detalka.adapters.captchas import ImageCaptchaFactory
 from detalka.adapters.events import MemoryBus
-from detalka.models.enums import DeliveryMethod, ReportFormat
+from detalka.models.enums import (
+    DeliveryMethod,
+    Direction,
+    PaymentMethod,
+    ReportFormat,
+    UsageKind,
+)
 from detalka.resolvers import account, order_views, orders
 from detalka.resolvers.access import Scope, Viewer
 from detalka.schema import build_schema
@@ -44,11 +51,18 @@ class Amount:
 
 
 @strawberry.type
+class Bigger(Amount):
+    pass
+
+
+@strawberry.type
 class Day:
     day: date
     colour: Colour
     amount: Amount
     tags: list[str]
+    extra: Amount | None = None  # None, an Amount or an instance of a subclass
+    size: int | None = None  # out of Int's range on a broken day: an error
 
     @strawberry.field
     def doubled(self) -> Decimal:  # a resolver: never taken by the shortcut
@@ -65,12 +79,19 @@ class Query:
                 colour=Colour.RED if i % 2 else Colour.BLUE,
                 amount=Amount(value=Decimal(i) / 4, note=None if i % 3 else "ok"),
                 tags=["a", str(i)],
+                extra=(
+                    None,
+                    Amount(value=Decimal(i), note="x"),
+                    Bigger(value=Decimal(i), note=None),
+                )[i % 3],
+                size=i or None,
             )
             for i in range(5)
         ]
         if broken:
             days[3].amount = None  # type: ignore[assignment]  # a null where none may be
             days[1].tags = None  # type: ignore[assignment]
+            days[2].size = 5 * 10**9
         return days
 
 
@@ -81,6 +102,8 @@ QUERIES = [
     "{ days { day doubled amount { value } } }",
     "{ days(broken: true) { day amount { value } } }",
     "{ days(broken: true) { tags } }",
+    "{ days { extra { value note } e: extra { __typename } size } }",
+    "{ days(broken: true) { day size } }",
 ]
 
 
@@ -192,11 +215,6 @@ class Deny(BasePermission):
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         return False
-
-
-@strawberry.type
-class Bigger(Amount):
-    pass
 
 
 MADE: list[tuple[Any, ...]] = []  # the rows that became node objects
@@ -465,3 +483,15 @@ def _leaves(value: Any) -> int:
     if isinstance(value, list):
         return sum(_leaves(v) for v in value)
     return 1
+
+
+def test_a_row_s_enum_values_become_the_enum_s_members_and_an_unknown_one_is_refused() -> None:
+    # given a usage row and a payment row as the driver gives them, and one of unknown kind
+    usage = SimpleNamespace(kind="CALL", direction="OUT")
+    payment = SimpleNamespace(method=PaymentMethod.CARD.value)
+    # when the node types read them: then the members, as the enums' own call gives them
+    assert UsageRecord.row_attributes["kind"](usage) is UsageKind("CALL")
+    assert UsageRecord.row_attributes["direction"](usage) is Direction("OUT")
+    assert Payment.row_attributes["method"](payment) is PaymentMethod.CARD
+    with pytest.raises(ValueError, match="'PHONE_BOOTH' is not a valid UsageKind"):
+        UsageRecord.row_attributes["kind"](SimpleNamespace(kind="PHONE_BOOTH"))

@@ -171,6 +171,29 @@ def test_the_compiled_walk_of_returned_data_agrees_with_the_general_walk() -> No
     assert priced(schema, usage, None, {"period": {}, "first": 10}).actual(page) == 1 + 2 + 3 * 2
 
 
+def test_a_page_whose_edges_cost_alike_is_priced_by_its_length_not_walked() -> None:
+    # given a page whose every edge costs the same (a non-null node with a non-null cost),
+    # and edges the walk would fail on if it opened them
+    schema = build_schema()._schema
+    usage = parse(document("Usage"))
+
+    class Unopened:
+        def get(self, key: str) -> Any:
+            raise AssertionError("the edge was walked")
+
+    page = {"viewer": {"usage": {"edges": [Unopened()] * 3, "pageInfo": {}}}}
+    # when its actual cost is priced: then viewer 1 + page 2 + 3 edges of (node 1 + cost 1)
+    assert priced(schema, usage, None, {"period": {}, "first": 10}).actual(page) == 1 + 2 + 3 * 2
+    # and a selection with a nullable object in its edges still walks each one
+    nullable = parse("""query { viewer { detailOrders(first: 5) { edges {
+      node { store { name } } } } } }""")
+    edges = [{"node": {"store": None}}, {"node": {"store": {"name": "x"}}}]
+    data = {"viewer": {"detailOrders": {"edges": edges}}}
+    general = Pricing(schema, nullable, None, {})
+    general.requested()
+    assert priced(schema, nullable, None, {}).actual(data) == general.actual(data) == 1 + 2 + 1 + 2
+
+
 def test_a_maximum_over_the_budget_stops_start_up(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="DETALKA_QUERY_COST_MAX"):
         make_settings(tmp_path, query_cost_max=2000, cost_budget=1000).check()

@@ -23,6 +23,7 @@ from detalka.models.catalog import Region, Store, Tariff
 from detalka.models.money import from_kopecks
 from detalka.models.orders import DetailOrder, Document
 from detalka.models.queries import _db, _param, _sql
+from detalka.models.reads import read_rows
 
 M = TypeVar("M", bound=Model)
 
@@ -34,10 +35,14 @@ def _columns(model: type[Model], alias: str) -> str:
     )
 
 
+@cache
+def _keys(model: type[Model], alias: str) -> tuple[tuple[str, str], ...]:
+    """(column, the row's key for it): the keys written once, not once a row."""
+    return tuple((c, f"{alias}_{c}") for c in model._meta.fields_db_projection.values())
+
+
 def _take(row: Any, model: type[M], alias: str) -> M:
-    return model._init_from_db(
-        **{c: row[f"{alias}_{c}"] for c in model._meta.fields_db_projection.values()}
-    )
+    return model._init_from_db(**{c: row[key] for c, key in _keys(model, alias)})
 
 
 def _relate(instance: Model, attribute: str, related: Model | None) -> None:
@@ -60,7 +65,7 @@ async def live_session(token_hash: str, now: datetime) -> tuple[Session, Subscri
     """The session of this token while it lives (not revoked, not expired), with its
     subscriber, the subscriber's home region and tariff."""
     db = _db()
-    _, rows = await db.execute_query(_session_sql(_postgres(db)), [token_hash, _param(db, now)])
+    rows = await read_rows(db, _session_sql(_postgres(db)), [token_hash, _param(db, now)])
     if not rows:
         return None
     row = rows[0]
@@ -85,7 +90,7 @@ async def balances_and_debt(subscriber_id: int) -> tuple[list[Balance], Decimal 
     """The subscriber's balances by kind, and what its promised payments still owe (amount
     + fee - repaid, summed); the debt is None when there is no balance to read it with."""
     db = _db()
-    _, rows = await db.execute_query(_balances_sql(_postgres(db)), [subscriber_id])
+    rows = await read_rows(db, _balances_sql(_postgres(db)), [subscriber_id])
     if not rows:
         return [], None
     debt = rows[0]["debt"]
@@ -122,7 +127,7 @@ async def orders_page(
         where += " AND o.created_at <= ? AND NOT (o.created_at = ? AND o.id >= ?)"
         params += [moment, moment, before[1]]
     order = f" ORDER BY o.created_at DESC, o.id DESC LIMIT {int(limit)}"
-    _, rows = await db.execute_query(_sql(db, _order_select() + where + order), params)
+    rows = await read_rows(db, _sql(db, _order_select() + where + order), params)
     return [_order(row) for row in rows]
 
 

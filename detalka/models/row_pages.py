@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from detalka.models.enums import UsageKind
 from detalka.models.money import from_kopecks
 from detalka.models.queries import _db, _dialect, _param, _sql
+from detalka.models.reads import read_rows
 
 PAGE = 1000
 
@@ -204,12 +205,12 @@ class _Page:
         The cursor's moment is the range's lower bound, so the index seeks straight to it.
         """
         if cursor is None:
-            _, rows = await self.db.execute_query(self.first, [*self.bounds, self.start])
+            rows = await read_rows(self.db, self.first, [*self.bounds, self.start])
         else:
             moment, last_id = cursor
             lower = max(moment, self.start)
             params = [*self.bounds, lower, moment, moment, last_id]
-            _, rows = await self.db.execute_query(self.after, params)
+            rows = await read_rows(self.db, self.after, params)
         return rows
 
     async def all(self) -> AsyncIterator[Sequence[Any]]:

@@ -35,6 +35,9 @@ class Scope(StrEnum):
     WEBHOOKS_WRITE = "webhooks:write"
 
 
+EVERY_SCOPE = frozenset(Scope)  # a session's
+
+
 def parse_scopes(given: Iterable[str]) -> list[Scope]:
     """Scope names as a client sends them, each checked; an unknown one is INVALID_SCOPE."""
     try:
@@ -108,7 +111,7 @@ async def authenticate(token: str, now: datetime) -> Viewer | None:
     session, subscriber = found
     return Viewer(
         session.subscriber_id,
-        frozenset(Scope),
+        EVERY_SCOPE,
         session_id=session.id,
         expires_at=session.expires_at,
         subscriber=subscriber,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from binascii import b2a_base64
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ import strawberry
 from graphql import GraphQLError, GraphQLObjectType
 
 MAX_PAGE = 100
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")  # base64's own table for urlsafe_b64encode
 DEFAULT_PAGE = 50
 
 NodeT = TypeVar("NodeT")
@@ -116,7 +118,9 @@ async def keyset_connection(
 
 
 def encode_cursor(moment: datetime, row_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{moment.isoformat()}|{row_id}".encode()).decode()
+    # base64.urlsafe_b64encode, its two calls inlined (a page of 100 makes 100 cursors)
+    text = b2a_base64(f"{moment.isoformat()}|{row_id}".encode(), newline=False)
+    return text.translate(_URL_SAFE).decode()
 
 
 def decode_cursor(cursor: str | None) -> Cursor | None:

@@ -66,7 +66,6 @@ from detalka.schema.plain_fields import (
     _GiveUp,
     _global_id_resolver,
     _reader,
-    _run,
 )
 from detalka.schema.plain_rows import (
     _NON_NULL,
@@ -76,6 +75,7 @@ from detalka.schema.plain_rows import (
     _is_connection,
     _itself,
     leaf_shortcut,
+    object_function,
     row_edges,
 )
 
@@ -84,13 +84,15 @@ _AS_IS = {id(GraphQLString): str, id(GraphQLID): str, id(GraphQLBoolean): bool}
 # Values of these exact types are never awaitable: no need to ask.
 _NEVER_AWAITABLE = frozenset({int, float, str, bool, Decimal, datetime, date, time})
 MAX_PLANS = 200  # per document and values of its directives' variables
+# A selection's steps, and them written out as one function of the object (object_function)
+Plan = tuple[list[Step], Callable[[Any], dict[str, Any]]]
 
 
 class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # id(grouped field set) -> (the set, kept alive so the id stays unique; its plan)
-        self._plans: dict[int, tuple[Any, list[Step] | None]] = {}
+        self._plans: dict[int, tuple[Any, Plan | None]] = {}
 
     def execute_fields(
         self,
@@ -102,33 +104,34 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         manager = self.middleware_manager
         if manager is None or not manager.middlewares:  # a middleware wraps every resolver
-            steps = self._plan(parent_type, grouped_field_set)
-            if steps is not None:
+            plan = self._plan(parent_type, grouped_field_set)
+            if plan is not None:
                 try:
-                    return _run(steps, source_value)
+                    return plan[1](source_value)
                 except Exception:  # noqa: S110 - the general path below reports it
                     pass
         return super().execute_fields(
             parent_type, source_value, path, grouped_field_set, position_context
         )
 
-    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[Step] | None:
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
         cached = self._plans.get(id(grouped_field_set))
         if cached is not None:
             return cached[1]
         shared, key = self._shared_plans(parent_type, grouped_field_set)
-        steps: list[Step] | None
+        plan: Plan | None
         if shared is not None and key in shared:
-            steps = shared[key]
+            plan = shared[key]
         else:
             try:
                 steps = self._compile(parent_type, grouped_field_set)
+                plan = None if steps is None else (steps, object_function(steps))
             except Exception:  # anything unforeseen: no shortcut, the general path decides
-                steps = None
+                plan = None
             if shared is not None and len(shared) < MAX_PLANS:
-                shared[key] = steps
-        self._plans[id(grouped_field_set)] = (grouped_field_set, steps)
-        return steps
+                shared[key] = plan
+        self._plans[id(grouped_field_set)] = (grouped_field_set, plan)
+        return plan
 
     def _shared_plans(
         self, parent_type: GraphQLObjectType, grouped_field_set: Any
@@ -236,9 +239,10 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
             grouped, defer_usages, _ = self.collect_subfields(type_, field_details_list)
             if defer_usages:
                 return None
-            steps = self._plan(type_, grouped)
-            if steps is None:
+            plan = self._plan(type_, grouped)
+            if plan is None:
                 return None
+            steps, run = plan
             # strawberry's is_type_of is an isinstance check that never reads the info.
             is_type_of: Callable[[Any, Any], Any] | None = type_.is_type_of
             definition = (type_.extensions or {}).get("strawberry-definition")
@@ -250,7 +254,7 @@ class PlainDataExecutor(StrawberryGraphQLCoreExecutionContext):
                     return None
                 if is_awaitable(value) or (is_type_of and not is_type_of(value, None)):
                     raise _GiveUp
-                return _run(steps, value)
+                return run(value)
 
             if isinstance(origin, type) and not hasattr(origin, "__await__"):
                 _OBJECTS[object_] = (steps, origin)

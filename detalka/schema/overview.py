@@ -221,6 +221,23 @@ class ExpenseSummary:
         )
 
 
+def _by_value(enum: Any) -> Callable[[Any], Any]:
+    """``enum(value)`` read from the enum's own map of values first: 0.05 against 0.5 us a
+    call, twice a usage row. A value not in the map goes through ``enum(value)`` (its
+    ValueError for an unknown one)."""
+    members = enum._value2member_map_
+
+    def member(value: Any) -> Any:
+        found = members.get(value)
+        return found if found is not None else enum(value)
+
+    return member
+
+
+_usage_kind, _direction = _by_value(UsageKindEnum), _by_value(DirectionEnum)
+_payment_method = _by_value(PaymentMethodEnum)
+
+
 @strawberry.type(description="A charge event: a call, a message, a data session, a fee.")
 class UsageRecord(relay.Node):
     pk: relay.NodeID[int]
@@ -247,8 +264,8 @@ class UsageRecord(relay.Node):
     row_attributes: ClassVar[dict[str, Callable[[Any], Any]]] = {
         "pk": attrgetter("id"),
         "occurred_at": attrgetter("occurred_at"),
-        "kind": lambda row: UsageKindEnum(row.kind),
-        "direction": lambda row: None if row.direction is None else DirectionEnum(row.direction),
+        "kind": lambda row: _usage_kind(row.kind),
+        "direction": lambda row: None if row.direction is None else _direction(row.direction),
         "counterparty": attrgetter("counterparty"),
         "duration_seconds": attrgetter("duration_s"),
         "volume_kb": attrgetter("volume_kb"),
@@ -289,7 +306,7 @@ class Payment(relay.Node):
         "pk": attrgetter("id"),
         "occurred_at": attrgetter("occurred_at"),
         "amount": lambda row: Money.rub(row.amount),
-        "method": lambda row: PaymentMethodEnum(row.method),
+        "method": lambda row: _payment_method(row.method),
         "description": attrgetter("description"),
     }
 

@@ -1,6 +1,10 @@
 """The plain-data path's pieces shared by schema/execution.py and schema/plain_rows.py:
-which fields are plain, how their values are read, a Relay id without its resolver, and
-running a compiled plan on an object (see schema/execution.py)."""
+which fields are plain, how their values are read, and a Relay id without its resolver (see
+schema/execution.py).
+
+A plan's steps are (response key, the field's reader or None for a constant, its completion
+or the constant): an object's answer is ``{key: complete(read(source))}`` in their order,
+which schema/plain_rows.py writes out as one function of the object."""
 
 from __future__ import annotations
 
@@ -100,10 +104,3 @@ def _global_id_resolver(
         return to_base64(type_name, str(node_id))
 
     return resolve
-
-
-def _run(steps: list[Step], source: Any) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for response_name, resolve, complete in steps:
-        result[response_name] = complete if resolve is None else complete(resolve(source))
-    return result

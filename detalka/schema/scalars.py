@@ -7,6 +7,8 @@ from typing import Self
 
 import strawberry
 
+KOPECK = Decimal("0.01")  # the quantum of an amount (one a value: 0.15 against 0.3 us)
+
 
 @strawberry.type(description="An exact amount of money.")
 class Money:
@@ -17,4 +19,4 @@ class Money:
 
     @classmethod
     def rub(cls, amount: Decimal) -> Self:
-        return cls(amount=amount.quantize(Decimal("0.01")), currency="RUB")
+        return cls(amount=amount.quantize(KOPECK), currency="RUB")
