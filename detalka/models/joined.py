@@ -22,7 +22,7 @@ from detalka.models.auth import Session
 from detalka.models.catalog import Region, Store, Tariff
 from detalka.models.money import from_kopecks
 from detalka.models.orders import DetailOrder, Document
-from detalka.models.queries import _db, _param, _sql
+from detalka.models.queries import _db, _numbered, _param, _sql
 from detalka.models.reads import read_rows
 
 M = TypeVar("M", bound=Model)
@@ -145,9 +145,3 @@ def _order(row: Any) -> tuple[DetailOrder, Document | None]:
 
 def _postgres(db: Any) -> bool:
     return str(db.capabilities.dialect) == "postgres"
-
-
-def _numbered(text: str) -> str:
-    """``?`` as PostgreSQL's ``$1, $2, ...`` (the statements here have no other ``?``)."""
-    parts = text.split("?")
-    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], 1)) + parts[-1]
