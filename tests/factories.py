@@ -19,6 +19,7 @@ from typing import Any
 from detalka.adapters.captchas import CaptchaChallenge, render_png_data_url
 from detalka.models import (
     Balance,
+    DetailOrder,
     PackageAllowance,
     Payment,
     Region,
@@ -179,3 +180,21 @@ async def subscriber_with_history() -> Subscriber:
         ]
     )
     return subscriber
+
+
+async def october_order(subscriber: Subscriber, **given: object) -> DetailOrder:
+    """A PENDING CSV order of ``subscriber``'s October (calls and summary, to the archive),
+    placed directly; ``given`` overrides any field."""
+    values: dict[str, object] = {
+        "subscriber_id": subscriber.id,
+        "region_id": subscriber.home_region_id,
+        "period_from": NOW.date().replace(month=10, day=1),
+        "period_to": NOW.date().replace(month=10, day=31),
+        "format": "CSV",
+        "delivery": "ARCHIVE",
+        "sections": ["CALLS", "SUMMARY"],
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    values.update(given)
+    return await DetailOrder.create(**values)

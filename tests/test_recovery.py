@@ -16,29 +16,13 @@ import pytest
 from detalka.adapters.storage import FileStorage
 from detalka.adapters.transient import is_transient
 from detalka.clock import SystemClock
-from detalka.models import DetailOrder, Document, Subscriber
+from detalka.models import DetailOrder, Document
 from detalka.resolvers.render_lease import LeaseHeld
 from detalka.resolvers.rendering import render_order
 from detalka.settings import Settings
-from tests.factories import NOW, MovableClock, subscriber_with_history
+from tests.factories import NOW, MovableClock, october_order, subscriber_with_history
 
 TTL = timedelta(hours=72)
-
-
-async def _order(subscriber: Subscriber, **given: object) -> DetailOrder:
-    values: dict[str, object] = {
-        "subscriber_id": subscriber.id,
-        "region_id": subscriber.home_region_id,
-        "period_from": NOW.date().replace(month=10, day=1),
-        "period_to": NOW.date().replace(month=10, day=31),
-        "format": "CSV",
-        "delivery": "ARCHIVE",
-        "sections": ["CALLS", "SUMMARY"],
-        "created_at": NOW,
-        "updated_at": NOW,
-    }
-    values.update(given)
-    return await DetailOrder.create(**values)
 
 
 def _files(root: Path) -> list[Path]:
@@ -64,7 +48,7 @@ async def test_a_render_whose_worker_died_is_taken_over_once_its_short_lease_ran
 ) -> None:
     # given an order a dead worker claimed 31 seconds ago (its heartbeat stopped then)
     clock = MovableClock(NOW)
-    order = await _order(await subscriber_with_history(), status="RENDERING", attempts=1)
+    order = await october_order(await subscriber_with_history(), status="RENDERING", attempts=1)
     await DetailOrder.filter(id=order.id).update(updated_at=NOW - timedelta(seconds=10))
     store = FileStorage(tmp_path)
     # when the message comes back while the lease is fresh, it is to be retried later
@@ -82,7 +66,7 @@ async def test_a_render_longer_than_its_lease_is_never_run_twice(
 ) -> None:
     # given a render held up after its claim until the test lets it go
     subscriber = await subscriber_with_history()
-    order = await _order(subscriber)
+    order = await october_order(subscriber)
     lease = timedelta(seconds=0.6)
     started, go_on = asyncio.Event(), asyncio.Event()
     clock = SystemClock()
@@ -122,7 +106,7 @@ async def test_an_infrastructure_failure_is_retried_and_never_fails_the_order(
 ) -> None:
     # given a store that is away for the first save
     clock = MovableClock(NOW)
-    order = await _order(await subscriber_with_history())
+    order = await october_order(await subscriber_with_history())
     store = FailingStore(tmp_path, failures=1)
     # when the render meets it, the error goes to Dramatiq (a retry) and the order waits
     with pytest.raises(ConnectionError) as raised:
@@ -138,7 +122,7 @@ async def test_an_infrastructure_failure_is_retried_and_never_fails_the_order(
 
 async def test_bad_data_still_fails_the_order_at_once(db: Settings, tmp_path: Path) -> None:
     clock = MovableClock(NOW)
-    order = await _order(await subscriber_with_history(), sections=["NO_SUCH_SECTION"])
+    order = await october_order(await subscriber_with_history(), sections=["NO_SUCH_SECTION"])
     made = await render_order(
         order.id, storage=FileStorage(tmp_path), clock=clock, document_ttl=TTL
     )
@@ -151,7 +135,7 @@ async def test_ready_and_expiry_are_taken_when_the_render_ends_not_when_it_began
 ) -> None:
     # given a render during which a minute passes (the clock moves at each progress report)
     clock = MovableClock(NOW)
-    order = await _order(await subscriber_with_history())
+    order = await october_order(await subscriber_with_history())
 
     async def a_minute_passes(subscriber_id: int, order_id: int) -> None:
         clock.advance(seconds=30)

@@ -7,27 +7,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from detalka.adapters.storage import FileStorage
-from detalka.models import DetailOrder, Subscriber, WebhookEndpoint
+from detalka.models import DetailOrder, WebhookEndpoint
 from detalka.models.enums import WebhookEventType
 from detalka.resolvers.rendering import render_order
 from detalka.settings import Settings
-from tests.factories import NOW, MovableClock, subscriber_with_history
+from tests.factories import NOW, MovableClock, october_order, subscriber_with_history
 
 TTL = timedelta(hours=72)
-
-
-async def _order(subscriber: Subscriber) -> DetailOrder:
-    return await DetailOrder.create(
-        subscriber_id=subscriber.id,
-        region_id=subscriber.home_region_id,
-        period_from=NOW.date().replace(month=10, day=1),
-        period_to=NOW.date().replace(month=10, day=31),
-        format="CSV",
-        delivery="ARCHIVE",
-        sections=["CALLS"],
-        created_at=NOW,
-        updated_at=NOW,
-    )
 
 
 async def _told(order: DetailOrder, tmp_path: Path) -> list[tuple[str, str]]:
@@ -57,7 +43,7 @@ async def test_a_ready_order_nobody_listens_for_wakes_its_followers_alone(
     db: Settings, tmp_path: Path
 ) -> None:
     # given a subscriber without webhook endpoints
-    order = await _order(await subscriber_with_history())
+    order = await october_order(await subscriber_with_history())
     # when its order is rendered
     told = await _told(order, tmp_path)
     # then the claim and READY wake the followers, and nothing looks for webhooks to send
@@ -77,7 +63,7 @@ async def test_a_ready_order_an_endpoint_listens_for_notifies_to_send_its_webhoo
         created_at=NOW,
         updated_at=NOW,
     )
-    order = await _order(subscriber)
+    order = await october_order(subscriber)
     # when it is rendered
     told = await _told(order, tmp_path)
     # then READY goes to notify, which sends the delivery that READY wrote
