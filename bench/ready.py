@@ -305,8 +305,8 @@ async def _contenders(
     from detalka.web.app import create_app
 
     client = in_process_client if in_process else own_process_client
-    jobs = Jobs.for_settings(settings, SystemClock())
     storage, clock = FileStorage(settings.files_dir), SystemClock()
+    jobs = Jobs.for_settings(settings, clock)
     floor = ready_floor.Floor(storage, clock, TTL)
     required = ready_floor.Floor(storage, clock, TTL)
     required.required = ready_floor.Required(
